@@ -1,0 +1,430 @@
+"""The Zonos Order API without I/O: build request bodies, read answers.
+
+Everything here is pure, so it is tested without HTTP and shared by the session,
+the importer and anyone who wants to drive Zonos over another transport.
+
+Reading an answer, in order: 406/415 are header problems; a JSON object with an
+``error`` key is a Zonos error whatever the status (v1 says 200, v2 says 400);
+any other non-200 status is unexpected; a 200 must be a JSON object of the
+documented shape.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Final, TypeVar
+
+from attrs import field, frozen
+from cattrs import ClassValidationError, IterableValidationError
+
+from ._converter import converter, describe_error
+from ._errors import (
+    ConflictingParametersError,
+    InvalidCredentialsError,
+    InvalidOrderIdError,
+    InvalidPostBodyError,
+    InvalidRequestError,
+    MissingParameterError,
+    NotAcceptableError,
+    OrderCancelledError,
+    OrderNotFoundError,
+    RateLimitedError,
+    ResponseParseError,
+    ServerError,
+    StatusNotAllowedError,
+    StatusNotSettableError,
+    StatusTransitionError,
+    StatusUnchangedError,
+    UnexpectedStatusError,
+    UnknownStatusError,
+    UnsupportedMediaTypeError,
+    ZonosAPIError,
+    ZonosProcessingError,
+)
+from ._models import Order, OrderNumbersPage, UpdateResult
+from ._status import OrderStatus
+
+__all__ = [
+    "ORDER_DETAIL",
+    "ORDER_NUMBERS",
+    "UPDATE_MERCHANT_ORDER_ID",
+    "UPDATE_VENDOR_ORDER_STATUS",
+    "Credentials",
+    "Endpoint",
+    "api_error",
+    "decode",
+    "encode",
+    "format_date",
+    "normalize_order_id",
+    "order_detail_fields",
+    "order_numbers_fields",
+    "parse_order",
+    "parse_order_numbers",
+    "parse_update",
+    "update_merchant_order_id_fields",
+    "update_vendor_order_status_fields",
+]
+
+T = TypeVar("T")
+Redact = Callable[[str], str]
+
+EXCERPT_LENGTH: Final = 200
+
+
+@frozen
+class Endpoint:
+    """One of the four endpoints: its documented name and its path."""
+
+    name: str
+    path: str
+
+
+ORDER_NUMBERS: Final = Endpoint("orderNumbers", "/v1/orderNumbers")
+ORDER_DETAIL: Final = Endpoint("orderDetail", "/v2/orderDetail")
+UPDATE_MERCHANT_ORDER_ID: Final = Endpoint("updateMerchantOrderId", "/v1/updateMerchantOrderId")
+UPDATE_VENDOR_ORDER_STATUS: Final = Endpoint(
+    "updateVendorOrderStatus", "/v1/updateVendorOrderStatus"
+)
+
+
+@frozen
+class Credentials:
+    """A store id and its API secret. The secret never shows in a ``repr``."""
+
+    store: int
+    secret: str = field(repr=False)
+
+    @classmethod
+    def of(cls, store: object, secret: object) -> Credentials:
+        """Check both before anything is sent."""
+        if isinstance(store, bool) or not isinstance(store, (int, str)):
+            raise InvalidRequestError("store must be the numeric store id Zonos gave you")
+        text = str(store).strip()
+        if not text.isdigit() or int(text) <= 0:
+            raise InvalidRequestError(f"store must be a positive whole number, got {store!r}")
+        if not isinstance(secret, str) or not secret.strip():
+            raise InvalidRequestError("secret must be the API secret Zonos gave you (a GUID)")
+        return cls(int(text), secret.strip())
+
+    def redact(self, text: str) -> str:
+        """``text`` with the secret replaced, for anything that may be shown or logged."""
+        return text.replace(self.secret, "[secret]") if self.secret in text else text
+
+
+# --- Building requests -------------------------------------------------------------------------
+
+_ORDER_ID = re.compile(r"(?:(\d+)-)?(\d+)")
+
+
+def normalize_order_id(value: object, store: int, *, name: str = "order_id") -> str:
+    """Accept ``"999-45678"``, ``"45678"`` or ``45678``; return the full ``"999-45678"``."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise InvalidRequestError(
+            f"{name} must be a Zonos order id such as '{store}-45678', got {type(value).__name__}"
+        )
+    match = _ORDER_ID.fullmatch(str(value).strip())
+    if match is None:
+        raise InvalidRequestError(
+            f"{name} {value!r} is not a Zonos order id (expected '{store}-45678' or '45678')"
+        )
+    prefix, number = match.groups()
+    if prefix is not None and int(prefix) != store:
+        raise InvalidRequestError(
+            f"{name} {value!r} belongs to store {int(prefix)}, "
+            f"but this session is for store {store}"
+        )
+    return f"{store}-{int(number)}"
+
+
+def format_date(value: object, *, name: str) -> str:
+    """A ``date`` (or an aware ``datetime``, taken in UTC, or ``"yyyymmdd"``) as ``yyyymmdd``."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise InvalidRequestError(
+                f"{name} is a naive datetime; pass a date (Zonos counts whole UTC days) "
+                "or an aware datetime"
+            )
+        value = value.astimezone(timezone.utc).date()
+    if isinstance(value, date):
+        return value.strftime("%Y%m%d")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 8 and text.isdigit():
+                return datetime.strptime(text, "%Y%m%d").strftime("%Y%m%d")
+        except ValueError:
+            pass
+        raise InvalidRequestError(f"{name} {value!r} is not a real date in the form yyyymmdd")
+    raise InvalidRequestError(f"{name} must be a datetime.date, got {type(value).__name__}")
+
+
+def order_numbers_fields(
+    store: int,
+    *,
+    since_date: object = None,
+    through_date: object = None,
+    since_order_id: object = None,
+    missing_merchant_order_id: bool = False,
+    statuses: bool = False,
+) -> dict[str, Any]:
+    """The selectors of one ``orderNumbers`` call, checked as Zonos would check them."""
+    if since_date is not None and since_order_id is not None:
+        raise InvalidRequestError("pass since_date or since_order_id, not both")
+    if through_date is not None and since_date is None:
+        raise InvalidRequestError("through_date needs since_date")
+    if since_date is None and since_order_id is None and not missing_merchant_order_id:
+        raise InvalidRequestError(
+            "pass since_date, since_order_id or missing_merchant_order_id=True"
+        )
+    fields: dict[str, Any] = {}
+    if since_date is not None:
+        fields["sinceDate"] = format_date(since_date, name="since_date")
+    if through_date is not None:
+        fields["throughDate"] = format_date(through_date, name="through_date")
+        if fields["throughDate"] < fields["sinceDate"]:
+            raise InvalidRequestError(
+                f"through_date {fields['throughDate']} is before since_date {fields['sinceDate']}"
+            )
+    if since_order_id is not None:
+        fields["sinceOrderId"] = normalize_order_id(since_order_id, store, name="since_order_id")
+    if missing_merchant_order_id:
+        fields["missingMerchantOrderId"] = True
+    # Zonos turns statuses on when the key is present at all, even as false.
+    if statuses:
+        fields["statuses"] = True
+    return fields
+
+
+def order_detail_fields(store: int, order_id: object, reference_id: object) -> dict[str, Any]:
+    """Exactly one of an order id or the merchant's reference id."""
+    if (order_id is None) == (reference_id is None):
+        raise InvalidRequestError("pass either order_id or reference_id, exactly one of them")
+    if order_id is not None:
+        return {"orderId": normalize_order_id(order_id, store)}
+    if isinstance(reference_id, int) and not isinstance(reference_id, bool):
+        reference_id = str(reference_id)
+    if not isinstance(reference_id, str) or not reference_id.strip():
+        raise InvalidRequestError("reference_id must be a non-empty string")
+    return {"referenceId": reference_id}
+
+
+def update_merchant_order_id_fields(
+    store: int, order_id: object, merchant_order_id: object
+) -> dict[str, Any]:
+    """The order and the merchant's own order number (always sent as a string)."""
+    full_id = normalize_order_id(order_id, store)
+    if isinstance(merchant_order_id, int) and not isinstance(merchant_order_id, bool):
+        merchant_order_id = str(merchant_order_id)
+    if not isinstance(merchant_order_id, str) or not merchant_order_id.strip():
+        raise InvalidRequestError("merchant_order_id must be a non-empty string")
+    return {"orderId": full_id, "merchantOrderId": merchant_order_id}
+
+
+def update_vendor_order_status_fields(
+    store: int, order_id: object, status: object
+) -> dict[str, Any]:
+    """The order and one of the five statuses a vendor may set."""
+    full_id = normalize_order_id(order_id, store)
+    if not isinstance(status, str) or not status:
+        raise InvalidRequestError("status must be an OrderStatus such as VENDOR_SHIPMENT_READY")
+    wanted = OrderStatus(status)
+    if not wanted.is_vendor_settable:
+        settable = ", ".join(s.value for s in OrderStatus if s.is_vendor_settable)
+        raise InvalidRequestError(
+            f"a vendor cannot set status {wanted.value}; use one of {settable}"
+        )
+    return {"orderId": full_id, "orderStatus": wanted.value}
+
+
+def encode(credentials: Credentials, fields: Mapping[str, Any]) -> bytes:
+    """The JSON body: credentials first, as in the vendor's examples."""
+    body = {"store": str(credentials.store), "secret": credentials.secret, **fields}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+# --- Reading answers ---------------------------------------------------------------------------
+
+
+def _excerpt(content: bytes, redact: Redact) -> str:
+    text = content[: EXCERPT_LENGTH * 4].decode("utf-8", "replace")
+    text = redact(text)
+    if len(text) > EXCERPT_LENGTH:
+        return text[:EXCERPT_LENGTH] + "..."
+    return text
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def decode(
+    endpoint: Endpoint,
+    status_code: int,
+    headers: Mapping[str, str],
+    content: bytes,
+    redact: Redact,
+) -> dict[str, Any]:
+    """The JSON object of a successful answer, or the typed error the answer stands for."""
+    excerpt = _excerpt(content, redact)
+    where = f"{endpoint.name}: HTTP {status_code}"
+    if status_code == 406:
+        raise NotAcceptableError(
+            f"{where}: Zonos refused the Accept header: {excerpt!r}",
+            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+        )  # fmt: skip
+    if status_code == 415:
+        raise UnsupportedMediaTypeError(
+            f"{where}: Zonos refused the Content-Type header: {excerpt!r}",
+            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+        )  # fmt: skip
+    try:
+        data = json.loads(content, parse_float=Decimal)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("error"), str) and status_code in (200, 400):
+        raise api_error(endpoint, redact(data["error"]), status_code)
+    if status_code == 429:
+        retry_after = _retry_after(headers)
+        raise RateLimitedError(
+            f"{where}: rate limited (Retry-After: {retry_after}): {excerpt!r}",
+            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+            retry_after=retry_after,
+        )  # fmt: skip
+    if status_code >= 500:
+        raise ServerError(
+            f"{where}: server error: {excerpt!r}",
+            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+        )  # fmt: skip
+    if status_code != 200:
+        raise UnexpectedStatusError(
+            f"{where}: unexpected status: {excerpt!r}",
+            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+        )  # fmt: skip
+    if not isinstance(data, dict):
+        what = "not JSON" if data is None else f"JSON {type(data).__name__}, not an object"
+        if not content:
+            what = "an empty body"
+        raise ResponseParseError(
+            f"{where}: the answer is {what}: {excerpt!r}",
+            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+        )  # fmt: skip
+    return data
+
+
+def _structure(
+    endpoint: Endpoint, data: Any, cls: type[T], redact: Redact, *, key: str | None = None
+) -> T:
+    try:
+        return converter.structure(data, cls)
+    except (ClassValidationError, IterableValidationError) as exc:
+        problems = tuple(redact(p) for p in describe_error(exc, f"$.{key}" if key else "$"))
+    except (ValueError, TypeError, KeyError) as exc:
+        problems = (redact(str(exc)),)
+    excerpt = _excerpt(json.dumps(data, default=str).encode(), redact)
+    shown = "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else "")
+    raise ResponseParseError(
+        f"{endpoint.name}: the answer is not the documented shape: {shown}",
+        endpoint=endpoint.name, status_code=200, excerpt=excerpt, problems=problems,
+    )  # fmt: skip
+
+
+def parse_order_numbers(data: Mapping[str, Any], redact: Redact) -> OrderNumbersPage:
+    """An ``orderNumbers`` answer as a page of summaries."""
+    return _structure(ORDER_NUMBERS, data, OrderNumbersPage, redact)
+
+
+def parse_order(data: Mapping[str, Any], redact: Redact) -> Order:
+    """An ``orderDetail`` answer, ``{"order": {...}}``, as an :class:`Order`."""
+    if not isinstance(data.get("order"), dict):
+        excerpt = _excerpt(json.dumps(data, default=str).encode(), redact)
+        raise ResponseParseError(
+            f"orderDetail: the answer has no 'order' object: {excerpt!r}",
+            endpoint=ORDER_DETAIL.name, status_code=200, excerpt=excerpt,
+            problems=("required field missing @ $.order",),
+        )  # fmt: skip
+    return _structure(ORDER_DETAIL, data["order"], Order, redact, key="order")
+
+
+def parse_update(
+    endpoint: Endpoint, order_id: str, data: Mapping[str, Any], redact: Redact
+) -> UpdateResult:
+    """An update's ``{"success": "..."}``."""
+    message = data.get("success")
+    if not isinstance(message, str):
+        excerpt = _excerpt(json.dumps(data, default=str).encode(), redact)
+        raise ResponseParseError(
+            f"{endpoint.name}: the answer has no 'success' text: {excerpt!r}",
+            endpoint=endpoint.name, status_code=200, excerpt=excerpt,
+            problems=("required field missing @ $.success",),
+        )  # fmt: skip
+    return UpdateResult(order_id=order_id, message=redact(message), raw=data)
+
+
+# --- Zonos' error texts ------------------------------------------------------------------------
+
+_ID = r"(?P<id>.+?)"
+_STATUS = r"(?P<{}>[^\s]+?)"
+
+# (pattern, class, which named group is the order id / reference / parameter); first match wins.
+_MESSAGES: tuple[tuple[re.Pattern[str], type[ZonosAPIError]], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), cls)
+    for pattern, cls in (
+        (r"Invalid security credentials\.?", InvalidCredentialsError),
+        (r"could not parse input\.?|Invalid post body\.?", InvalidPostBodyError),
+        (r"Parameter (?P<param>throughDate) requires (?P<needs>sinceDate)\.?",
+         MissingParameterError),
+        (r"Parameter (?P<param>.+?) (?:is )?required(?: (?:to|for) \w+)?\.?",
+         MissingParameterError),
+        (r"Cannot specify both Parameters (?P<param>\w+ and \w+)\.?", ConflictingParametersError),
+        (rf"orderId: {_ID} is not a valid orderId\.?", InvalidOrderIdError),
+        (rf"Could not find an order with orderId: {_ID}\.?", OrderNotFoundError),
+        (r"Could not find an order with referenceId: (?P<ref>.+?)\.?", OrderNotFoundError),
+        (rf"Could not retrieve order to \w+ (?:for|from) orderId: {_ID}\.?", OrderNotFoundError),
+        (rf"Couldn't find order for sinceOrderId: {_ID}\.?", OrderNotFoundError),
+        (rf"OrderId: {_ID} has already been cancelled and status cannot be updated\..*",
+         OrderCancelledError),
+        (rf"OrderId: {_ID} already has current status: {_STATUS.format('current')}\.?",
+         StatusUnchangedError),
+        (rf"OrderId: {_ID} cannot be moved to order status: {_STATUS.format('requested')} "
+         rf"while in status: {_STATUS.format('current')}\.?", StatusTransitionError),
+        (rf"Cannot update order status to invalid status: {_STATUS.format('requested')}\.?",
+         StatusNotSettableError),
+        (rf"Cannot update order status to status: {_STATUS.format('requested')}\.?",
+         StatusNotAllowedError),
+        (rf"New Status: {_STATUS.format('requested')} is not a valid order status\.?",
+         UnknownStatusError),
+        (r"Could not process .+", ZonosProcessingError),
+    )
+)  # fmt: skip
+
+
+def api_error(endpoint: Endpoint, message: str, status_code: int = 200) -> ZonosAPIError:
+    """The typed error for one of Zonos' error texts (``ZonosAPIError`` for one we do not know)."""
+    for pattern, cls in _MESSAGES:
+        match = pattern.fullmatch(message.strip())
+        if match is None:
+            continue
+        facts = match.groupdict()
+        error = cls(
+            message, endpoint=endpoint.name, status_code=status_code, order_id=facts.get("id")
+        )
+        if "param" in facts:
+            error.parameter = facts.get("needs") or facts["param"]  # type: ignore[attr-defined]
+        if "ref" in facts:
+            error.reference_id = facts["ref"]  # type: ignore[attr-defined]
+        for key in ("current", "requested"):
+            if facts.get(key):
+                setattr(error, f"{key}_status", OrderStatus(facts[key]))
+        return error
+    return ZonosAPIError(message, endpoint=endpoint.name, status_code=status_code)
