@@ -78,19 +78,19 @@ def describe_error(exc: BaseException, path: str = "$") -> list[str]:
     if isinstance(exc, ClassValidationError):
         problems = []
         for inner in exc.exceptions:
-            notes = [
+            named = [
                 n for n in getattr(inner, "__notes__", []) if isinstance(n, AttributeValidationNote)
             ]
-            where = f"{path}.{json_key(exc.cl, notes[0].name)}" if notes else path
+            where = f"{path}.{json_key(exc.cl, named[0].name)}" if named else path
             problems.extend(describe_error(inner, where))
         return problems
     if isinstance(exc, IterableValidationError):
         problems = []
         for inner in exc.exceptions:
-            notes = [
+            indexed = [
                 n for n in getattr(inner, "__notes__", []) if isinstance(n, IterableValidationNote)
             ]
-            where = f"{path}[{notes[0].index}]" if notes else path
+            where = f"{path}[{indexed[0].index}]" if indexed else path
             problems.extend(describe_error(inner, where))
         return problems
     if isinstance(exc, KeyError):
