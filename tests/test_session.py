@@ -22,7 +22,8 @@ pytestmark = pytest.mark.asyncio
 
 @pytest_asyncio.fixture
 async def zonos() -> AsyncIterator[Session]:
-    async with Session(store=STORE, secret=SECRET) as session:
+    # Retries have their own tests (test_retry.py); here every failure surfaces at once.
+    async with Session(store=STORE, secret=SECRET, retry=None) as session:
         yield session
 
 
@@ -279,7 +280,9 @@ async def test_secret_never_in_repr_errors_or_logs(
     assert SECRET not in str(conn_info.value)
     assert caplog.records, "expected one debug line per request"
     assert all(SECRET not in record.getMessage() for record in caplog.records)
-    assert any("orderDetail order_id=999-1 -> HTTP 502" in r.getMessage() for r in caplog.records)
+    assert any(
+        "orderDetail order_id=999-1 attempt=1 -> HTTP 502" in r.getMessage() for r in caplog.records
+    )
 
 
 async def test_per_call_timeout_reaches_the_request(zonos: Session, mock: respx.MockRouter) -> None:

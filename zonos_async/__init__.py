@@ -45,16 +45,27 @@ from ._models import (
     PromoCode,
     UpdateResult,
 )
-from ._session import DEFAULT_BASE_URL, DEFAULT_LIMITS, DEFAULT_TIMEOUT, UNSET, Session
+from ._retry import RetryDetails, RetryPolicy
+from ._session import (
+    DEFAULT_BASE_URL,
+    DEFAULT_LIMITS,
+    DEFAULT_RETRY,
+    DEFAULT_TIMEOUT,
+    UNSET,
+    HttpBackendName,
+    Session,
+)
 from ._status import OrderStatus, SetBy
 from ._version import __version__
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
+    "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
     "UNSET",
     "Address",
+    "HttpBackendName",
     "ConflictingParametersError",
     "InvalidCredentialsError",
     "InvalidOrderIdError",
@@ -75,6 +86,8 @@ __all__ = [
     "PromoCode",
     "RateLimitedError",
     "ResponseParseError",
+    "RetryDetails",
+    "RetryPolicy",
     "ServerError",
     "Session",
     "SessionStateError",

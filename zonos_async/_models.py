@@ -251,8 +251,13 @@ class Order:
 
 @frozen
 class UpdateResult:
-    """Zonos' answer to an update: ``message`` is its ``success`` text."""
+    """Zonos' answer to an update: ``message`` is its ``success`` text.
+
+    ``replayed`` is true when an earlier attempt's answer was lost and a retry
+    found the change already made (``message`` then says so; ``raw`` is empty).
+    """
 
     order_id: str
     message: str
+    replayed: bool = False
     raw: Mapping[str, Any] = _raw()

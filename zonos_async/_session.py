@@ -5,44 +5,65 @@ from __future__ import annotations
 import enum
 import ipaddress
 import logging
+import math
 import os
+import random
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, Literal, TypeVar
 
+import anyio
 import httpx
 
 from . import _protocol as protocol
+from ._backends import (
+    AiohttpBackend,
+    Backend,
+    HttpxBackend,
+    TransportFailure,
+    httpx_is_mocked,
+    running_under_trio,
+)
 from ._errors import (
     InvalidRequestError,
+    RateLimitedError,
     SessionStateError,
+    StatusUnchangedError,
     ZonosConnectionError,
+    ZonosError,
     ZonosTimeoutError,
-    ZonosTransportError,
 )
 from ._models import Order, OrderNumbersPage, UpdateResult
+from ._retry import RatePacer, RetryDetails, RetryHook, RetryPolicy, classify
 from ._status import OrderStatus
 from ._version import __version__
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
+    "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
     "UNSET",
+    "HttpBackendName",
     "Session",
 ]
 
+T = TypeVar("T")
 logger = logging.getLogger("zonos_async")
 
 DEFAULT_BASE_URL: Final = "https://api.iglobalstores.com"
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
-"""30 s to read or write, 10 s to connect or to wait for a pooled connection."""
+"""Per attempt: 10 s to connect, 30 s to write, to read, or to wait for a pooled connection."""
 DEFAULT_LIMITS: Final = httpx.Limits(
     max_connections=100, max_keepalive_connections=100, keepalive_expiry=30.0
 )
 """Enough for an importer's bursts; keep-alive for all of them so bursts do not reconnect."""
+DEFAULT_RETRY: Final = RetryPolicy()
+"""4 attempts within a 60 s deadline, full-jitter backoff from 0.25 s up to 8 s."""
 USER_AGENT: Final = f"zonos-async/{__version__} httpx/{httpx.__version__}"
+
+HttpBackendName = Literal["auto", "httpx", "aiohttp"]
 
 
 class _Unset(enum.Enum):
@@ -53,9 +74,10 @@ class _Unset(enum.Enum):
 
 
 UNSET: Final = _Unset.UNSET
-"""Marks a per-call argument as "not given" (``None`` means "no timeout")."""
+"""Marks a per-call argument as "not given" (``None`` means "none": no timeout, no retries)."""
 
 TimeoutTypes = float | httpx.Timeout | None
+RetryTypes = RetryPolicy | None
 
 
 class _State(enum.Enum):
@@ -67,9 +89,9 @@ class _State(enum.Enum):
 class Session:
     """An async connection to the Zonos Order API for one store.
 
-    Open it once (``async with``) and share it: it owns one httpx connection
-    pool and every method is safe to call from any number of tasks at once.
-    Works under asyncio and trio.
+    Open it once (``async with``) and share it: it owns one connection pool
+    and every method is safe to call from any number of tasks at once. Works
+    under asyncio and trio.
 
     Args:
         store: Your Zonos store id; defaults to ``$ZONOS_STORE_ID``.
@@ -77,12 +99,23 @@ class Session:
             a ``repr``, a log line or an error.
         base_url: Where Zonos lives. Plain ``http://`` is refused except on
             loopback (the fake server).
-        timeout: Seconds, or an ``httpx.Timeout`` (connect/read/write/pool).
+        timeout: Per attempt: seconds, or an ``httpx.Timeout``
+            (connect/read/write/pool). ``None`` waits forever.
         limits: The pool's ``httpx.Limits``.
         client: Your own ``httpx.AsyncClient`` to send through; the session
             then neither configures nor closes it.
         transport: An httpx async transport (``httpx.MockTransport``, respx,
             ``FakeZonos.transport()``) for the session's own client.
+        retry: The :class:`RetryPolicy`, or ``None`` for no retries.
+        on_retry: Called with a :class:`RetryDetails` before each retry's wait.
+        max_concurrency: At most this many requests in flight; more wait their
+            turn (default: the pool's ``max_connections``, so the pool never
+            has to queue).
+        rate_limit: At most this many requests started per second (default:
+            no limit); halved for a while after each HTTP 429.
+        http_backend: ``"auto"`` (aiohttp under asyncio when neither ``client``
+            nor ``transport`` is given, else httpx), ``"httpx"`` or
+            ``"aiohttp"``.
 
     Raises:
         InvalidRequestError: Credentials or settings are missing or malformed.
@@ -103,6 +136,11 @@ class Session:
         limits: httpx.Limits = DEFAULT_LIMITS,
         client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryTypes = DEFAULT_RETRY,
+        on_retry: RetryHook | None = None,
+        max_concurrency: int | None = None,
+        rate_limit: float | None = None,
+        http_backend: HttpBackendName = "auto",
     ) -> None:
         if store is None:
             store = os.environ.get("ZONOS_STORE_ID")
@@ -113,14 +151,30 @@ class Session:
             raise InvalidRequestError(f"no {missing} was given")
         if client is not None and transport is not None:
             raise InvalidRequestError("pass client or transport, not both")
+        if http_backend not in ("auto", "httpx", "aiohttp"):
+            raise InvalidRequestError(
+                f"http_backend must be auto, httpx or aiohttp, not {http_backend!r}"
+            )
+        if http_backend == "aiohttp" and (client is not None or transport is not None):
+            raise InvalidRequestError(
+                "http_backend='aiohttp' cannot use an httpx client or transport"
+            )
         self._credentials = protocol.Credentials.of(store, secret)
         self._base_url = _check_base_url(base_url)
-        self._timeout = timeout
+        self._timeout = httpx.Timeout(timeout)
         self._limits = limits
         self._transport = transport
         self._client = client
-        self._owns_client = client is None
+        self._retry = retry or RetryPolicy.never()
+        self._on_retry = on_retry
+        self._max_concurrency = max_concurrency or limits.max_connections or 100
+        self._pacer = RatePacer(rate_limit) if rate_limit is not None else None
+        self._http_backend = http_backend
+        self._rng = random.Random()
         self._state = _State.UNOPENED
+        self._backend: Backend | None = None
+        self._mocked_backend: HttpxBackend | None = None
+        self._limiter: anyio.CapacityLimiter | None = None
         self._headers = {
             "Accept": "application/json",
             "Content-Type": "application/json",
@@ -138,22 +192,26 @@ class Session:
         return self._base_url
 
     @property
+    def retry(self) -> RetryPolicy:
+        """The session's retry policy (per call, pass ``retry=`` to override it)."""
+        return self._retry
+
+    @property
     def is_open(self) -> bool:
         """Whether calls may be made now."""
         return self._state is _State.OPEN
 
     def __repr__(self) -> str:
-        return f"<Session store={self.store} base_url={self._base_url!r} {self._state.value}>"
+        via = f" via {type(self._backend).__name__}" if self._backend is not None else ""
+        return f"<Session store={self.store} base_url={self._base_url!r} {self._state.value}{via}>"
 
     async def __aenter__(self) -> Session:
         if self._state is not _State.UNOPENED:
             raise SessionStateError(
                 f"a session can be opened once; this one is {self._state.value}"
             )
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=self._timeout, limits=self._limits, transport=self._transport
-            )
+        self._backend = self._make_backend()
+        self._limiter = anyio.CapacityLimiter(self._max_concurrency)
         self._state = _State.OPEN
         return self
 
@@ -170,8 +228,27 @@ class Session:
         if self._state is _State.CLOSED:
             return
         self._state = _State.CLOSED
-        if self._owns_client and self._client is not None:
-            await self._client.aclose()
+        with anyio.CancelScope(shield=True):
+            for backend in (self._backend, self._mocked_backend):
+                if backend is not None:
+                    await backend.aclose()
+
+    def _make_backend(self) -> Backend:
+        if self._client is not None:
+            return HttpxBackend(self._client, owned=False)
+        if self._http_backend == "aiohttp" or (
+            self._http_backend == "auto" and self._transport is None and not running_under_trio()
+        ):
+            try:
+                return AiohttpBackend(self._limits)
+            except ImportError:
+                if self._http_backend == "aiohttp":
+                    raise
+        return self._new_httpx_backend(self._transport)
+
+    def _new_httpx_backend(self, transport: httpx.AsyncBaseTransport | None) -> HttpxBackend:
+        client = httpx.AsyncClient(timeout=self._timeout, limits=self._limits, transport=transport)
+        return HttpxBackend(client, owned=True)
 
     # --- The four endpoints ------------------------------------------------------------------
 
@@ -184,6 +261,7 @@ class Session:
         missing_merchant_order_id: bool = False,
         statuses: bool = False,
         timeout: TimeoutTypes | _Unset = UNSET,
+        retry: RetryTypes | _Unset = UNSET,
     ) -> OrderNumbersPage:
         """List orders (``orderNumbers``), oldest first.
 
@@ -213,8 +291,13 @@ class Session:
             missing_merchant_order_id=missing_merchant_order_id,
             statuses=statuses,
         )
-        data = await self._call(protocol.ORDER_NUMBERS, fields, fields.get("sinceOrderId"), timeout)
-        return protocol.parse_order_numbers(data, self._credentials.redact)
+        endpoint, order_id = protocol.ORDER_NUMBERS, fields.get("sinceOrderId")
+
+        async def attempt(number: int, maybe_landed: bool) -> OrderNumbersPage:
+            data = await self._send(endpoint, fields, order_id, timeout, number)
+            return protocol.parse_order_numbers(data, self._credentials.redact)
+
+        return await self._with_retries(endpoint, order_id, retry, attempt)
 
     async def order_detail(
         self,
@@ -222,6 +305,7 @@ class Session:
         *,
         reference_id: str | None = None,
         timeout: TimeoutTypes | _Unset = UNSET,
+        retry: RetryTypes | _Unset = UNSET,
     ) -> Order:
         """Fetch one whole order (``orderDetail``, v2) by Zonos order id or by your reference id.
 
@@ -240,8 +324,13 @@ class Session:
                 ...
         """
         fields = protocol.order_detail_fields(self.store, order_id, reference_id)
-        data = await self._call(protocol.ORDER_DETAIL, fields, fields.get("orderId"), timeout)
-        return protocol.parse_order(data, self._credentials.redact)
+        endpoint, full_id = protocol.ORDER_DETAIL, fields.get("orderId")
+
+        async def attempt(number: int, maybe_landed: bool) -> Order:
+            data = await self._send(endpoint, fields, full_id, timeout, number)
+            return protocol.parse_order(data, self._credentials.redact)
+
+        return await self._with_retries(endpoint, full_id, retry, attempt)
 
     async def update_merchant_order_id(
         self,
@@ -249,10 +338,14 @@ class Session:
         merchant_order_id: str,
         *,
         timeout: TimeoutTypes | _Unset = UNSET,
+        retry: RetryTypes | _Unset = UNSET,
     ) -> UpdateResult:
         """Attach your own order number to a Zonos order (``updateMerchantOrderId``).
 
         The order then drops out of ``order_numbers(missing_merchant_order_id=True)``.
+        Safe to retry: after an attempt whose answer was lost, the order is read
+        back first, and a stored id equal to ``merchant_order_id`` counts as
+        success (``result.replayed``).
 
         Raises:
             InvalidRequestError: A malformed order id or an empty merchant order id.
@@ -260,9 +353,23 @@ class Session:
             ZonosError: Any other failure.
         """
         fields = protocol.update_merchant_order_id_fields(self.store, order_id, merchant_order_id)
-        endpoint = protocol.UPDATE_MERCHANT_ORDER_ID
-        data = await self._call(endpoint, fields, fields["orderId"], timeout)
-        return protocol.parse_update(endpoint, fields["orderId"], data, self._credentials.redact)
+        endpoint, full_id, wanted = (
+            protocol.UPDATE_MERCHANT_ORDER_ID,
+            fields["orderId"],
+            fields["merchantOrderId"],
+        )
+
+        async def attempt(number: int, maybe_landed: bool) -> UpdateResult:
+            if maybe_landed and await self._stored_merchant_order_id(full_id, timeout) == wanted:
+                return UpdateResult(
+                    full_id,
+                    f"merchantOrderId {wanted} is stored (an earlier attempt landed)",
+                    replayed=True,
+                )
+            data = await self._send(endpoint, fields, full_id, timeout, number)
+            return protocol.parse_update(endpoint, full_id, data, self._credentials.redact)
+
+        return await self._with_retries(endpoint, full_id, retry, attempt)
 
     async def update_vendor_order_status(
         self,
@@ -270,85 +377,188 @@ class Session:
         status: OrderStatus | str,
         *,
         timeout: TimeoutTypes | _Unset = UNSET,
+        retry: RetryTypes | _Unset = UNSET,
     ) -> UpdateResult:
         """Move an order through fulfilment, or ask for cancellation (``updateVendorOrderStatus``).
 
-        ``status`` must be one of the five ``VENDOR_*`` statuses.
+        ``status`` must be one of the five ``VENDOR_*`` statuses. Safe to retry:
+        when an attempt's answer was lost and the retry hears "already has
+        current status" with the status asked for, that counts as success
+        (``result.replayed``).
 
         Raises:
             InvalidRequestError: A status a vendor may not set, or a malformed order id.
             StatusTransitionError: The order is in a status that blocks vendor updates.
-            StatusUnchangedError: The order already has this status.
+            StatusUnchangedError: The order already had this status.
             OrderCancelledError: The order was cancelled.
             ZonosError: Any other failure.
         """
         fields = protocol.update_vendor_order_status_fields(self.store, order_id, status)
-        endpoint = protocol.UPDATE_VENDOR_ORDER_STATUS
-        data = await self._call(endpoint, fields, fields["orderId"], timeout)
-        return protocol.parse_update(endpoint, fields["orderId"], data, self._credentials.redact)
+        endpoint, full_id = protocol.UPDATE_VENDOR_ORDER_STATUS, fields["orderId"]
+        wanted = OrderStatus(fields["orderStatus"])
+
+        async def attempt(number: int, maybe_landed: bool) -> UpdateResult:
+            try:
+                data = await self._send(endpoint, fields, full_id, timeout, number)
+            except StatusUnchangedError as error:
+                if maybe_landed and error.current_status is wanted:
+                    return UpdateResult(
+                        full_id,
+                        f"{full_id} has status {wanted} (an earlier attempt landed)",
+                        replayed=True,
+                    )
+                raise
+            return protocol.parse_update(endpoint, full_id, data, self._credentials.redact)
+
+        return await self._with_retries(endpoint, full_id, retry, attempt)
+
+    async def _stored_merchant_order_id(
+        self, order_id: str, timeout: TimeoutTypes | _Unset
+    ) -> str | None:
+        """Read an order back after an update whose answer was lost; ``None`` if that fails too."""
+        try:
+            data = await self._send(
+                protocol.ORDER_DETAIL, {"orderId": order_id}, order_id, timeout, 0
+            )
+            return protocol.parse_order(data, self._credentials.redact).merchant_order_id
+        except ZonosError:
+            return None
+
+    # --- Retrying ----------------------------------------------------------------------------
+
+    async def _with_retries(
+        self,
+        endpoint: protocol.Endpoint,
+        order_id: str | None,
+        retry: RetryTypes | _Unset,
+        attempt: Callable[[int, bool], Awaitable[T]],
+    ) -> T:
+        self._check_open()
+        policy = self._retry if retry is UNSET else (retry or RetryPolicy.never())
+        started = anyio.current_time()
+        deadline = math.inf if policy.deadline is None else policy.deadline
+        maybe_landed = False
+        last_error: ZonosError | None = None
+        number = 0
+        with anyio.move_on_after(deadline):
+            for number in range(1, policy.attempts + 1):
+                try:
+                    return await attempt(number, maybe_landed)
+                except ZonosError as error:
+                    verdict = classify(error)
+                    if not verdict.retry or number == policy.attempts:
+                        raise
+                    if isinstance(error, RateLimitedError) and self._pacer is not None:
+                        self._pacer.slow_down()
+                    maybe_landed = maybe_landed or verdict.maybe_landed
+                    if verdict.retry_after is not None:
+                        wait = min(verdict.retry_after, policy.retry_after_max)
+                    else:
+                        wait = policy.backoff(number, self._rng)
+                    elapsed = anyio.current_time() - started
+                    if elapsed + wait >= deadline:
+                        raise
+                    last_error = error
+                    self._announce_retry(
+                        RetryDetails(endpoint.name, order_id, number, wait, elapsed, error)
+                    )
+                await anyio.sleep(wait)
+        about = f" for {order_id}" if order_id else ""
+        after = f"; the last attempt failed with: {last_error}" if last_error else ""
+        raise ZonosTimeoutError(
+            f"{endpoint.name}{about}: no answer within the {policy.deadline} s deadline "
+            f"({number} attempt(s)){after}",
+            endpoint=endpoint.name,
+        )
+
+    def _announce_retry(self, details: RetryDetails) -> None:
+        logger.info(
+            "retrying %s%s in %.2f s after attempt %d failed: %s",
+            details.endpoint,
+            f" for {details.order_id}" if details.order_id else "",
+            details.wait,
+            details.attempt,
+            details.error,
+        )
+        if self._on_retry is not None:
+            self._on_retry(details)
 
     # --- Moving bytes ------------------------------------------------------------------------
 
-    async def _call(
+    async def _send(
         self,
         endpoint: protocol.Endpoint,
         fields: Mapping[str, Any],
         order_id: str | None,
         timeout: TimeoutTypes | _Unset,
+        attempt: int,
     ) -> dict[str, Any]:
-        client = self._open_client()
-        request = client.build_request(
-            "POST",
-            self._base_url + endpoint.path,
-            content=protocol.encode(self._credentials, fields),
-            headers=self._headers,
-            timeout=httpx.USE_CLIENT_DEFAULT if timeout is UNSET else timeout,
+        """One request: wait for a slot (and the pace), post, read the answer."""
+        backend = self._current_backend()
+        content = protocol.encode(self._credentials, fields)
+        attempt_timeout = self._timeout if timeout is UNSET else httpx.Timeout(timeout)
+        assert self._limiter is not None
+        async with self._limiter:
+            if self._pacer is not None:
+                pause = self._pacer.reserve(anyio.current_time())
+                if pause > 0:
+                    await anyio.sleep(pause)
+            started = time.perf_counter()
+            try:
+                raw = await backend.post(
+                    self._base_url + endpoint.path, content, self._headers, attempt_timeout
+                )
+            except TransportFailure as failure:
+                self._log(endpoint, order_id, attempt, failure.kind, started)
+                raise self._transport_error(endpoint, order_id, failure) from None
+        self._log(endpoint, order_id, attempt, f"HTTP {raw.status_code}", started)
+        data = protocol.decode(
+            endpoint, raw.status_code, raw.headers, raw.content, self._credentials.redact
         )
-        started = time.perf_counter()
-        try:
-            response = await client.send(request)
-        except httpx.TimeoutException as exc:
-            raise self._transport_error(ZonosTimeoutError, endpoint, order_id, exc) from None
-        except httpx.TransportError as exc:
-            raise self._transport_error(ZonosConnectionError, endpoint, order_id, exc) from None
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s order_id=%s -> HTTP %d in %.1f ms",
-                endpoint.name, order_id, response.status_code,
-                (time.perf_counter() - started) * 1000,
-            )  # fmt: skip
-        return protocol.decode(
-            endpoint,
-            response.status_code,
-            response.headers,
-            response.content,
-            self._credentials.redact,
-        )
+        if self._pacer is not None:
+            self._pacer.speed_up()
+        return data
 
-    def _open_client(self) -> httpx.AsyncClient:
-        if self._state is not _State.OPEN or self._client is None:
+    def _current_backend(self) -> Backend:
+        self._check_open()
+        assert self._backend is not None
+        if isinstance(self._backend, AiohttpBackend) and httpx_is_mocked():
+            # respx (or the like) is active: go through httpx so it sees the call.
+            if self._mocked_backend is None:
+                self._mocked_backend = self._new_httpx_backend(None)
+            return self._mocked_backend
+        return self._backend
+
+    def _check_open(self) -> None:
+        if self._state is not _State.OPEN:
             hint = (
                 "use it inside 'async with Session(...) as zonos:'"
                 if self._state is _State.UNOPENED
                 else "it was closed; open a new Session"
             )
             raise SessionStateError(f"this session is {self._state.value}: {hint}")
-        return self._client
 
-    def _transport_error(
-        self,
-        cls: type[ZonosTransportError],
+    @staticmethod
+    def _log(
         endpoint: protocol.Endpoint,
         order_id: str | None,
-        exc: httpx.HTTPError,
-    ) -> ZonosTransportError:
-        # Built from scratch, not chained: httpx errors carry the request, whose body holds
-        # the secret.
-        detail = self._credentials.redact(str(exc)) or type(exc).__name__
+        attempt: int,
+        outcome: str,
+        started: float,
+    ) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s order_id=%s attempt=%d -> %s in %.1f ms",
+                endpoint.name, order_id, attempt, outcome, (time.perf_counter() - started) * 1000,
+            )  # fmt: skip
+
+    def _transport_error(
+        self, endpoint: protocol.Endpoint, order_id: str | None, failure: TransportFailure
+    ) -> ZonosError:
+        cls = ZonosTimeoutError if failure.timed_out else ZonosConnectionError
+        detail = self._credentials.redact(failure.detail) or failure.kind
         about = f" for {order_id}" if order_id else ""
-        return cls(
-            f"{endpoint.name}{about}: {type(exc).__name__}: {detail}", endpoint=endpoint.name
-        )
+        return cls(f"{endpoint.name}{about}: {failure.kind}: {detail}", endpoint=endpoint.name)
 
 
 def _check_base_url(base_url: str) -> str:

@@ -1,0 +1,41 @@
+"""The retry policy's arithmetic, without I/O."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from zonos_async import RetryPolicy
+from zonos_async._retry import RatePacer
+
+
+def test_rate_pacer_spaces_starts_and_slows_on_429() -> None:
+    pacer = RatePacer(10.0)
+    assert pacer.reserve(100.0) == 0
+    assert pacer.reserve(100.0) == pytest.approx(0.1)
+    assert pacer.reserve(100.0) == pytest.approx(0.2)
+    pacer.slow_down()
+    assert pacer.current == 5.0
+    pacer.speed_up()
+    assert pacer.current == 5.5
+    for _ in range(100):
+        pacer.speed_up()
+    assert pacer.current == 10.0
+
+
+def test_backoff_is_full_jitter_and_bounded() -> None:
+    policy = RetryPolicy(wait_initial=1, wait_max=8, wait_exp_base=2)
+    rng = random.Random(7)
+    for retry_number, bound in [(1, 1), (2, 2), (3, 4), (4, 8), (9, 8)]:
+        draws = [policy.backoff(retry_number, rng) for _ in range(200)]
+        assert all(0 <= d <= bound for d in draws)
+        assert max(draws) > bound * 0.8  # the whole range is used
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"attempts": 0}, {"deadline": 0}, {"wait_initial": -1}, {"retry_after_max": -1}]
+)
+def test_policy_rejects_nonsense(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        RetryPolicy(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,176 @@
+"""How a session moves bytes: through httpx, or straight through aiohttp.
+
+The session only needs "POST these bytes, give me status, headers and body".
+httpx is the public seam (``client=``, ``transport=``, respx, ``MockTransport``),
+but its default transport (httpcore 1.0.9) costs several times aiohttp's CPU per
+call under concurrency. So a session that was given neither a client nor a
+transport, running under asyncio, posts through aiohttp; everything else goes
+through httpx. Both raise the library's own transport errors, so callers never
+see which one ran.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol
+
+import httpcore
+import httpx
+from attrs import frozen
+
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = [
+    "AiohttpBackend",
+    "Backend",
+    "HttpxBackend",
+    "RawResponse",
+    "TransportFailure",
+    "httpx_is_mocked",
+    "running_under_trio",
+]
+
+
+@frozen
+class RawResponse:
+    """An answer before the protocol reads it. ``headers`` looks keys up case-insensitively."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+
+
+class Backend(Protocol):
+    async def post(
+        self, url: str, content: bytes, headers: Mapping[str, str], timeout: httpx.Timeout
+    ) -> RawResponse: ...
+
+    async def aclose(self) -> None: ...
+
+
+class TransportFailure(Exception):
+    """No answer arrived; the session turns this into a ``ZonosTransportError``.
+
+    Raised instead of the underlying library's error, which may carry the
+    request (and so the secret in its body).
+    """
+
+    def __init__(self, *, timed_out: bool, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.timed_out = timed_out
+        self.kind = kind
+        self.detail = detail
+
+
+class HttpxBackend:
+    """Posts through an ``httpx.AsyncClient``: the caller's own, or one made from a transport."""
+
+    def __init__(self, client: httpx.AsyncClient, *, owned: bool) -> None:
+        self.client = client
+        self._owned = owned
+
+    async def post(
+        self, url: str, content: bytes, headers: Mapping[str, str], timeout: httpx.Timeout
+    ) -> RawResponse:
+        request = self.client.build_request(
+            "POST", url, content=content, headers=headers, timeout=timeout
+        )
+        try:
+            response = await self.client.send(request)
+        except httpx.TimeoutException as exc:
+            raise TransportFailure(
+                timed_out=True, kind=type(exc).__name__, detail=str(exc)
+            ) from None
+        except httpx.TransportError as exc:
+            raise TransportFailure(
+                timed_out=False, kind=type(exc).__name__, detail=str(exc)
+            ) from None
+        return RawResponse(response.status_code, response.headers, response.content)
+
+    async def aclose(self) -> None:
+        if self._owned:
+            await self.client.aclose()
+
+
+class AiohttpBackend:
+    """Posts through one ``aiohttp.ClientSession``; asyncio only. Made inside the running loop."""
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        # aiohttp is asyncio's own; on 3.10 its timeouts are asyncio.TimeoutError.
+        import asyncio
+
+        import aiohttp
+
+        self._asyncio_timeout = asyncio.TimeoutError
+
+        connector = aiohttp.TCPConnector(
+            limit=limits.max_connections or 0,
+            limit_per_host=0,
+            keepalive_timeout=limits.keepalive_expiry or 15.0,
+        )
+        self._aiohttp = aiohttp
+        self._session = aiohttp.ClientSession(
+            connector=connector, auto_decompress=True, raise_for_status=False
+        )
+
+    async def post(
+        self, url: str, content: bytes, headers: Mapping[str, str], timeout: httpx.Timeout
+    ) -> RawResponse:
+        aiohttp = self._aiohttp
+        client_timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=timeout.pool,
+            sock_connect=timeout.connect,
+            sock_read=timeout.read,
+        )
+        try:
+            async with self._session.post(
+                url, data=content, headers=headers, timeout=client_timeout, allow_redirects=False
+            ) as response:
+                body = await response.read()
+                return RawResponse(response.status, response.headers, body)
+        except (aiohttp.ServerTimeoutError, TimeoutError, self._asyncio_timeout) as exc:
+            raise TransportFailure(
+                timed_out=True, kind=type(exc).__name__, detail=str(exc)
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise TransportFailure(
+                timed_out=False, kind=type(exc).__name__, detail=str(exc)
+            ) from None
+
+    async def aclose(self) -> None:
+        await self._session.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        return self._session
+
+
+def running_under_trio() -> bool:
+    """Whether the current task runs on trio (checked without importing asyncio or sniffio)."""
+    trio = sys.modules.get("trio")
+    if trio is None:
+        return False
+    try:
+        trio.lowlevel.current_task()
+    except RuntimeError:
+        return False
+    return True
+
+
+_POOL_METHOD = httpcore.AsyncConnectionPool.handle_async_request
+_TRANSPORT_METHOD = httpx.AsyncHTTPTransport.handle_async_request
+
+
+def httpx_is_mocked() -> bool:
+    """Whether respx (or a similar tool) has patched httpx's default transport right now.
+
+    A session on the aiohttp fast path then sends through httpx instead, so
+    ``with respx.mock: ...`` catches its calls as it would any httpx client's.
+    """
+    return (
+        httpcore.AsyncConnectionPool.handle_async_request is not _POOL_METHOD
+        or httpx.AsyncHTTPTransport.handle_async_request is not _TRANSPORT_METHOD
+    )
