@@ -49,6 +49,8 @@ from ._models import Order, OrderNumbersPage, UpdateResult
 from ._status import OrderStatus
 
 __all__ = [
+    "DEFAULT_BASE",
+    "ENDPOINTS",
     "ORDER_DETAIL",
     "ORDER_NUMBERS",
     "UPDATE_MERCHANT_ORDER_ID",
@@ -83,11 +85,19 @@ class Endpoint:
     path: str
 
 
+DEFAULT_BASE: Final = "https://api.iglobalstores.com"
+
 ORDER_NUMBERS: Final = Endpoint("orderNumbers", "/v1/orderNumbers")
 ORDER_DETAIL: Final = Endpoint("orderDetail", "/v2/orderDetail")
 UPDATE_MERCHANT_ORDER_ID: Final = Endpoint("updateMerchantOrderId", "/v1/updateMerchantOrderId")
 UPDATE_VENDOR_ORDER_STATUS: Final = Endpoint(
     "updateVendorOrderStatus", "/v1/updateVendorOrderStatus"
+)
+ENDPOINTS: Final = (
+    ORDER_NUMBERS,
+    ORDER_DETAIL,
+    UPDATE_MERCHANT_ORDER_ID,
+    UPDATE_VENDOR_ORDER_STATUS,
 )
 
 

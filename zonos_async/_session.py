@@ -52,7 +52,7 @@ __all__ = [
 T = TypeVar("T")
 logger = logging.getLogger("zonos_async")
 
-DEFAULT_BASE_URL: Final = "https://api.iglobalstores.com"
+DEFAULT_BASE_URL: Final = protocol.DEFAULT_BASE
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 """Per attempt: 10 s to connect, 30 s to write, to read, or to wait for a pooled connection."""
 DEFAULT_LIMITS: Final = httpx.Limits(
