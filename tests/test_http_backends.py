@@ -1,0 +1,102 @@
+"""Both ways of moving bytes (aiohttp and httpx) over real loopback HTTP against the fake."""
+
+from __future__ import annotations
+
+import socket
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+
+import anyio
+import httpx
+import pytest
+
+import zonos_async
+from zonos_async import OrderStatus, Session
+from zonos_async.testing import FakeZonos, Faults
+
+pytestmark = pytest.mark.asyncio
+
+BACKENDS = ["aiohttp", "httpx"]
+
+
+@asynccontextmanager
+async def served() -> AsyncIterator[tuple[FakeZonos, str]]:
+    # A context manager, not a fixture: the server's task group must exit in the task that
+    # entered it, and pytest-asyncio runs fixture teardown in another.
+    fake = FakeZonos.seeded(orders=50, seed=5)
+    async with fake.serve() as base_url:
+        yield fake, base_url
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_same_answers_either_way(backend: zonos_async.HttpBackendName) -> None:
+    async with (
+        served() as (fake, base_url),
+        Session(
+            fake.store, fake.secret, base_url=base_url, http_backend=backend, retry=None
+        ) as zonos,
+    ):
+        assert f"via {backend.title()}Backend" in repr(zonos)
+        first = fake.order_ids()[0]
+        page = await zonos.order_numbers(since_order_id=first, statuses=True)
+        assert list(page.ids) == fake.order_ids()[1:]
+        order = await zonos.order_detail(page.ids[0])
+        assert order.id == page.ids[0]
+        fresh = fake.add_order()
+        await zonos.update_merchant_order_id(fresh, "M-9")
+        await zonos.update_vendor_order_status(fresh, OrderStatus.VENDOR_PREPARING_ORDER)
+        assert fake.status_updates(fresh) == ["VENDOR_PREPARING_ORDER"]
+        with pytest.raises(zonos_async.OrderNotFoundError):
+            await zonos.order_detail("999-1")
+
+
+async def test_auto_picks_aiohttp_under_asyncio() -> None:
+    async with (
+        served() as (fake, base_url),
+        Session(fake.store, fake.secret, base_url=base_url) as zonos,
+    ):
+        assert "AiohttpBackend" in repr(zonos)
+        await zonos.order_detail(fake.order_ids()[0])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_connection_refused(backend: zonos_async.HttpBackendName) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    async with Session(999, "s", base_url=url, http_backend=backend, retry=None) as zonos:
+        with pytest.raises(zonos_async.ZonosConnectionError) as info:
+            await zonos.order_detail(1)
+    assert "orderDetail for 999-1" in str(info.value)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_read_timeout(backend: zonos_async.HttpBackendName) -> None:
+    fake = FakeZonos.seeded(orders=3, faults=Faults(hang_rate=1.0, hang_seconds=30))
+    async with fake.serve() as base_url:
+        async with Session(
+            fake.store, fake.secret, base_url=base_url, http_backend=backend, retry=None,
+            timeout=httpx.Timeout(0.2, connect=2),
+        ) as zonos:  # fmt: skip
+            with pytest.raises(zonos_async.ZonosTimeoutError):
+                await zonos.order_detail(fake.order_ids()[0])
+
+
+@pytest.mark.parametrize(("drop", "truncate", "garbage"), [(1.0, 0, 0), (0, 1.0, 0), (0, 0, 1.0)])
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_broken_answers_are_typed(
+    backend: zonos_async.HttpBackendName, drop: float, truncate: float, garbage: float
+) -> None:
+    faults = Faults(drop_rate=drop, truncate_rate=truncate, garbage_rate=garbage)
+    fake = FakeZonos.seeded(orders=3, faults=faults)
+    async with fake.serve() as base_url:
+        async with Session(
+            fake.store, fake.secret, base_url=base_url, http_backend=backend, retry=None
+        ) as zonos:
+            with pytest.raises((zonos_async.ZonosConnectionError, zonos_async.ResponseParseError)):
+                await zonos.order_detail(fake.order_ids()[0])
