@@ -31,3 +31,13 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install("-e", ".[typecheck]")
     session.run("mypy", "--strict", PACKAGE)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmark of issue 5 (``-- --quick``; ``-- --out docs/performance.md``).
+
+    Not among the default sessions. Bench-only clients are installed here, never by the package.
+    """
+    session.install("-e", ".[fake-server,trio]", "aiohttp", "requests", "httpx2")
+    session.run("python", "benchmarks/run.py", *session.posargs)

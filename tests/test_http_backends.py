@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import socket
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-import anyio
 import httpx
 import pytest
 
@@ -78,13 +77,12 @@ async def test_connection_refused(backend: zonos_async.HttpBackendName) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_read_timeout(backend: zonos_async.HttpBackendName) -> None:
     fake = FakeZonos.seeded(orders=3, faults=Faults(hang_rate=1.0, hang_seconds=30))
-    async with fake.serve() as base_url:
-        async with Session(
-            fake.store, fake.secret, base_url=base_url, http_backend=backend, retry=None,
-            timeout=httpx.Timeout(0.2, connect=2),
-        ) as zonos:  # fmt: skip
-            with pytest.raises(zonos_async.ZonosTimeoutError):
-                await zonos.order_detail(fake.order_ids()[0])
+    async with fake.serve() as base_url, Session(
+        fake.store, fake.secret, base_url=base_url, http_backend=backend, retry=None,
+        timeout=httpx.Timeout(0.2, connect=2),
+    ) as zonos:  # fmt: skip
+        with pytest.raises(zonos_async.ZonosTimeoutError):
+            await zonos.order_detail(fake.order_ids()[0])
 
 
 @pytest.mark.parametrize(("drop", "truncate", "garbage"), [(1.0, 0, 0), (0, 1.0, 0), (0, 0, 1.0)])
@@ -94,9 +92,11 @@ async def test_broken_answers_are_typed(
 ) -> None:
     faults = Faults(drop_rate=drop, truncate_rate=truncate, garbage_rate=garbage)
     fake = FakeZonos.seeded(orders=3, faults=faults)
-    async with fake.serve() as base_url:
-        async with Session(
+    async with (
+        fake.serve() as base_url,
+        Session(
             fake.store, fake.secret, base_url=base_url, http_backend=backend, retry=None
-        ) as zonos:
-            with pytest.raises((zonos_async.ZonosConnectionError, zonos_async.ResponseParseError)):
-                await zonos.order_detail(fake.order_ids()[0])
+        ) as zonos,
+    ):
+        with pytest.raises((zonos_async.ZonosConnectionError, zonos_async.ResponseParseError)):
+            await zonos.order_detail(fake.order_ids()[0])
