@@ -1,0 +1,49 @@
+"""An in-memory fake of the Zonos Order API, for tests, demos and load runs.
+
+``FakeZonos`` keeps orders and applies the documented rules (and our documented guesses, see
+``zonos_async.testing._fake``); talk to it through :meth:`FakeZonos.transport` (httpx, in
+memory), :attr:`FakeZonos.asgi_app` (any ASGI server) or :meth:`FakeZonos.serve` (uvicorn on
+loopback, extra ``fake-server``). ``Faults`` makes it misbehave, reproducibly.
+
+Example::
+
+    from zonos_async.testing import FakeZonos
+
+    fake = FakeZonos.seeded(orders=200, seed=1)
+    async with httpx.AsyncClient(
+        transport=fake.transport(), base_url="https://api.iglobalstores.com"
+    ) as http:
+        ...
+
+From a shell: ``python -m zonos_async.testing serve --port 8080 --orders 1000``.
+"""
+
+from ._data import java_timestamp
+from ._fake import (
+    BLOCKED_STATUSES,
+    DOC_SECRET,
+    DOC_STORE,
+    KNOWN_STATUSES,
+    VENDOR_STATUSES,
+    FakeCall,
+    FakeClock,
+    FakeResponse,
+    FakeZonos,
+)
+from ._faults import ENDPOINTS, FaultDecision, Faults
+
+__all__ = [
+    "BLOCKED_STATUSES",
+    "DOC_SECRET",
+    "DOC_STORE",
+    "ENDPOINTS",
+    "KNOWN_STATUSES",
+    "VENDOR_STATUSES",
+    "FakeCall",
+    "FakeClock",
+    "FakeResponse",
+    "FakeZonos",
+    "FaultDecision",
+    "Faults",
+    "java_timestamp",
+]
