@@ -63,6 +63,9 @@ _RENAMES: dict[type, dict[str, str]] = {
 _TIMESTAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?")
 
 
+_LARGEST_EXPONENT = 15
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
@@ -101,7 +104,10 @@ def describe_error(exc: BaseException, path: str = "$") -> list[str]:
 def parse_timestamp(value: object) -> datetime:
     """Zonos times as aware UTC datetimes: ``yyyy-MM-dd HH:mm:ss[.f]`` or epoch milliseconds."""
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(int(_decimal(value)) / 1000, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"epoch milliseconds out of range: {value!r}") from None
     if isinstance(value, str):
         match = _TIMESTAMP.fullmatch(value.strip())
         if match:
@@ -146,6 +152,10 @@ def _decimal(value: object, _: object = None) -> Decimal:
         raise ValueError(f"expected a number, got {type(value).__name__}")
     if not result.is_finite():
         raise ValueError(f"not a finite number: {value!r}")
+    if result and result.adjusted() > _LARGEST_EXPONENT:
+        # No order has a quadrillion of anything; refusing here keeps 1e999999999 from
+        # costing minutes of CPU when someone turns it into an int.
+        raise ValueError(f"number out of range: {value!r}")
     return result
 
 

@@ -300,7 +300,7 @@ def decode(
         )  # fmt: skip
     try:
         data = json.loads(content, parse_float=Decimal)
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if isinstance(data, dict) and isinstance(data.get("error"), str) and status_code in (200, 400):
         raise api_error(endpoint, redact(data["error"]), status_code)
