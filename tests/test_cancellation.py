@@ -57,7 +57,7 @@ def server_url() -> Iterator[str]:
 
 
 async def storm(zonos: Session, seed: int) -> int:
-    """Start CALLS order_detail calls, each cancelled after a random 0-30 ms; count the finished."""
+    """Start CALLS order_detail calls, each cancelled at a random moment; count the finished."""
     rng = random.Random(seed)
     finished = 0
 
@@ -71,7 +71,9 @@ async def storm(zonos: Session, seed: int) -> int:
     for start in range(0, CALLS, batch):
         async with anyio.create_task_group() as tg:
             for _ in range(min(batch, CALLS - start)):
-                tg.start_soon(one, rng.uniform(0, 0.03))
+                # Mostly early (before or while sending), some late enough to finish.
+                late = rng.random() < 0.1
+                tg.start_soon(one, rng.uniform(0.01, 0.3) if late else rng.uniform(0, 0.01))
     return finished
 
 
@@ -99,8 +101,8 @@ async def test_cancel_storm_leaves_the_pool_usable(
     server_url: str, anyio_backend: str, http_backend: zonos_async.HttpBackendName
 ) -> None:
     connections = 4
-    # More tasks than connections, and no queue of our own in front of the pool: the pool
-    # itself is contended, which is what httpcore#1093 needs.
+    # 200 tasks at a time on 4 connections. The session asks for 10,000 in flight; on its own
+    # httpx pool it still queues in its cancel-safe limiter rather than in httpcore's pool.
     async with Session(
         999,
         "f5bde245-f55e-414d-b722-80b25161c12c",
@@ -113,5 +115,5 @@ async def test_cancel_storm_leaves_the_pool_usable(
     ) as zonos:
         finished = await storm(zonos, seed=1093)
         print(f"{http_backend}/{anyio_backend}: {finished} of {CALLS} finished before cancel")
-        assert finished < CALLS  # the storm did cancel calls
+        assert 0 < finished < CALLS  # some calls were cancelled, some were not
         await still_works(zonos, connections)
