@@ -3,6 +3,13 @@
 Everything public is importable from here; the modules behind it are private.
 """
 
+from ._checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    CheckpointState,
+    FileCheckpoint,
+    JsonLinesSink,
+)
 from ._converter import make_converter
 from ._errors import (
     ConflictingParametersError,
@@ -45,6 +52,8 @@ from ._models import (
     PromoCode,
     UpdateResult,
 )
+from ._pipeline import ImportStats, OrderStream, TestOrders, import_orders
+from ._reconcile import ReconcileReport, reconcile
 from ._retry import RetryDetails, RetryPolicy
 from ._session import (
     DEFAULT_BASE_URL,
@@ -59,6 +68,15 @@ from ._status import OrderStatus, SetBy
 from ._version import __version__
 
 __all__ = [
+    "ReconcileReport",
+    "TestOrders",
+    "OrderStream",
+    "ImportStats",
+    "JsonLinesSink",
+    "FileCheckpoint",
+    "CheckpointState",
+    "CheckpointError",
+    "Checkpoint",
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
     "DEFAULT_RETRY",
@@ -108,5 +126,7 @@ __all__ = [
     "ZonosTimeoutError",
     "ZonosTransportError",
     "__version__",
+    "import_orders",
     "make_converter",
+    "reconcile",
 ]

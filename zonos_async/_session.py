@@ -9,13 +9,16 @@ import math
 import os
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from contextlib import AbstractAsyncContextManager
+from datetime import date
 from types import TracebackType
 from typing import Any, Final, Literal, TypeVar
 
 import anyio
 import httpx
 
+from . import _pipeline
 from . import _protocol as protocol
 from ._backends import (
     AiohttpBackend,
@@ -25,6 +28,7 @@ from ._backends import (
     httpx_is_mocked,
     running_under_trio,
 )
+from ._checkpoint import Checkpoint
 from ._errors import (
     InvalidRequestError,
     RateLimitedError,
@@ -110,7 +114,9 @@ class Session:
         on_retry: Called with a :class:`RetryDetails` before each retry's wait.
         max_concurrency: At most this many requests in flight; more wait their
             turn (default: the pool's ``max_connections``, so the pool never
-            has to queue).
+            has to queue). Never more than ``max_connections`` on the session's
+            own httpx pool, whose queue leaks slots when a waiting call is
+            cancelled (encode/httpcore#1093).
         rate_limit: At most this many requests started per second (default:
             no limit); halved for a while after each HTTP 429.
         http_backend: ``"auto"`` (aiohttp under asyncio when neither ``client``
@@ -211,7 +217,12 @@ class Session:
                 f"a session can be opened once; this one is {self._state.value}"
             )
         self._backend = self._make_backend()
-        self._limiter = anyio.CapacityLimiter(self._max_concurrency)
+        in_flight = self._max_concurrency
+        if isinstance(self._backend, HttpxBackend) and self._client is None:
+            # Never queue inside httpcore's pool: a call cancelled while waiting there leaks
+            # its slot (encode/httpcore#1093). Our limiter queues instead, and is cancel-safe.
+            in_flight = min(in_flight, self._limits.max_connections or in_flight)
+        self._limiter = anyio.CapacityLimiter(in_flight)
         self._state = _State.OPEN
         return self
 
@@ -411,6 +422,50 @@ class Session:
             return protocol.parse_update(endpoint, full_id, data, self._credentials.redact)
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
+
+    # --- Many orders at once -----------------------------------------------------------------
+
+    def import_orders(
+        self,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        since_order_id: str | None = None,
+        window_days: int = _pipeline.DEFAULT_WINDOW_DAYS,
+        concurrency: int = _pipeline.DEFAULT_CONCURRENCY,
+        window_concurrency: int = _pipeline.DEFAULT_WINDOW_CONCURRENCY,
+        test_orders: _pipeline.TestOrders = "include",
+        statuses: Collection[OrderStatus | str] | None = None,
+        skip_ids: Collection[str] | Callable[[str], bool] | None = None,
+        missing_merchant_order_id: bool = False,
+        ordered: bool = False,
+        checkpoint: Checkpoint | None = None,
+    ) -> AbstractAsyncContextManager[_pipeline.OrderStream]:
+        """Import every order of a period: listing and detail calls run at once.
+
+        See :func:`zonos_async.import_orders` for the arguments.
+
+        Example::
+
+            async with zonos.import_orders(since=date(2026, 11, 1), concurrency=32) as orders:
+                async for order in orders:
+                    save(order)
+        """
+        return _pipeline.import_orders(
+            self,
+            since=since,
+            until=until,
+            since_order_id=since_order_id,
+            window_days=window_days,
+            concurrency=concurrency,
+            window_concurrency=window_concurrency,
+            test_orders=test_orders,
+            statuses=statuses,
+            skip_ids=skip_ids,
+            missing_merchant_order_id=missing_merchant_order_id,
+            ordered=ordered,
+            checkpoint=checkpoint,
+        )
 
     async def _stored_merchant_order_id(
         self, order_id: str, timeout: TimeoutTypes | _Unset
