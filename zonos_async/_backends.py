@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import httpcore
 import httpx
 from attrs import frozen
-
-if TYPE_CHECKING:
-    import aiohttp
 
 __all__ = [
     "AiohttpBackend",
@@ -111,8 +108,10 @@ class AiohttpBackend:
             keepalive_timeout=limits.keepalive_expiry or 15.0,
         )
         self._aiohttp = aiohttp
+        # trust_env: honour HTTP(S)_PROXY and .netrc as httpx does, so switching paths changes
+        # nothing but speed.
         self._session = aiohttp.ClientSession(
-            connector=connector, auto_decompress=True, raise_for_status=False
+            connector=connector, auto_decompress=True, raise_for_status=False, trust_env=True
         )
 
     async def post(
@@ -142,10 +141,6 @@ class AiohttpBackend:
 
     async def aclose(self) -> None:
         await self._session.close()
-
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        return self._session
 
 
 def running_under_trio() -> bool:
