@@ -74,7 +74,7 @@ def _all_subclasses(cls: type) -> list[type]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def secret_never_shows() -> Iterator[None]:
+def secret_never_shows(request: pytest.FixtureRequest) -> Iterator[None]:
     """Records what the library says, for the whole run, and fails the run if a secret is in it."""
     import zonos_async
     from zonos_async.testing import FakeZonos
@@ -101,6 +101,7 @@ def secret_never_shows() -> Iterator[None]:
         for cls, namespace in saved.items():
             if "__init__" in namespace:
                 cls.__init__ = namespace["__init__"]  # type: ignore[misc]
-    assert len(texts) > 1000, "the scan saw too little to mean anything"
+    if request.session.testscollected > 300:  # the whole suite, not a file run on its own
+        assert len(texts) > 1000, "the scan saw too little to mean anything"
     leaks = [text for text in texts if any(secret in text for secret in SECRETS)]
     assert not leaks, f"the secret showed in {len(leaks)} texts, e.g. {leaks[:3]}"
