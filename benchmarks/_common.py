@@ -1,0 +1,45 @@
+"""What every part of the harness agrees on: the store, its secret and the order ids."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, Final
+
+__all__ = [
+    "FIRST_ORDER_NUMBER",
+    "FIXTURES",
+    "HEADERS",
+    "ORDER_DETAIL_PATH",
+    "ROOT",
+    "SECRET",
+    "STORE",
+    "AsyncCall",
+    "SyncCall",
+    "detail_body",
+    "order_ids",
+]
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+FIXTURES: Final = ROOT / "tests" / "fixtures"
+STORE: Final = 999
+SECRET: Final = "f5bde245-f55e-414d-b722-80b25161c12c"
+FIRST_ORDER_NUMBER: Final = 100001
+ORDER_DETAIL_PATH: Final = "/v2/orderDetail"
+HEADERS: Final = {"Accept": "application/json", "Content-Type": "application/json"}
+
+AsyncCall = Callable[[str], Awaitable[Any]]
+"""One ``orderDetail`` call by order id, returning whatever the client parses the answer into."""
+SyncCall = Callable[[str], Any]
+
+
+def order_ids(count: int, orders: int) -> list[str]:
+    """``count`` order ids cycling over the first ``orders`` orders of the fake."""
+    return [f"{STORE}-{FIRST_ORDER_NUMBER + i % orders}" for i in range(count)]
+
+
+def detail_body(order_id: str) -> bytes:
+    """The request body a hand-written client sends (what the vendor's examples send)."""
+    payload = {"store": str(STORE), "secret": SECRET, "orderId": order_id}
+    return json.dumps(payload, separators=(",", ":")).encode()

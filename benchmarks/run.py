@@ -1,0 +1,680 @@
+# ruff: noqa: RUF001
+"""Benchmark ``zonos_async`` against hand-written peers over real HTTP, and print Markdown.
+
+    python benchmarks/run.py                      # the full run (~10 minutes on 2 cores)
+    python benchmarks/run.py --quick              # tiny N, one repeat: proves it runs (CI smoke)
+    python benchmarks/run.py --out docs/performance.md
+
+The server (the fake's answers behind a minimal HTTP server, see ``_fake_server.py`` and
+``--server``) runs in its own process pinned to the second CPU; every client run is a fresh
+process pinned to the first. Each figure is the median of ``--repeats`` fresh client processes.
+A client process warms up (opening its connections), then measures its own CPU time
+(``time.process_time``) and the wall time around N calls made by C concurrent workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import importlib.metadata
+import importlib.util
+import json
+import math
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import (
+    FIXTURES,
+    ORDER_DETAIL_PATH,
+    ROOT,
+    detail_body,
+    order_ids,
+)
+from benchmarks.clients import CLIENTS
+
+__all__ = ["main"]
+
+LATENCY_S: Final = 0.050
+BOUND_S: Final = 1.0
+CLIENT_TIMEOUT_S: Final = 600.0
+PACKAGES: Final = (
+    "zonos-async", "httpx", "httpcore", "h11", "anyio", "sniffio", "attrs", "cattrs",
+    "aiohttp", "requests", "urllib3", "httpx2", "httpcore2", "trio", "uvicorn",
+    "httptools", "uvloop", "orjson", "msgspec",
+)  # fmt: skip
+
+ASYNCIO_CLIENTS: Final = (
+    "zonos", "zonos_httpx", "httpx", "aiohttp", "requests", "httpx2", "floor", "proto_direct",
+    "proto_transport", "proto_httpcore2",
+)  # fmt: skip
+TRIO_CLIENTS: Final = ("zonos", "httpx", "httpx2", "proto_httpcore2")
+QUICK_CLIENTS: Final = ("zonos", "httpx")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one run measures."""
+
+    asyncio_clients: tuple[str, ...]
+    trio_clients: tuple[str, ...]
+    cpu_concurrency: tuple[int, ...]
+    wall_concurrency: tuple[int, ...]
+    cpu_calls: int
+    bound_s: float
+    repeats: int
+    orders: int
+    parse_iterations: int
+    big_orders: int
+    big_rounds: int
+    quick: bool = False
+
+    def wall_calls(self, concurrency: int) -> int:
+        """N for the latency table: the smallest multiple of C whose bound is >= bound_s."""
+        return concurrency * math.ceil(self.bound_s / LATENCY_S)
+
+
+def _plan(args: argparse.Namespace) -> Plan:
+    def pick(names: Sequence[str]) -> tuple[str, ...]:
+        wanted = args.clients.split(",") if args.clients else None
+        return tuple(n for n in names if wanted is None or n in wanted)
+
+    if args.quick:
+        return Plan(
+            asyncio_clients=pick(QUICK_CLIENTS),
+            trio_clients=pick(("zonos",)),
+            cpu_concurrency=(1, 10),
+            wall_concurrency=(10,),
+            cpu_calls=50,
+            bound_s=0.2,
+            repeats=1,
+            orders=100,
+            parse_iterations=200,
+            big_orders=10_000,
+            big_rounds=1,
+            quick=True,
+        )
+    return Plan(
+        asyncio_clients=pick(ASYNCIO_CLIENTS),
+        trio_clients=pick(TRIO_CLIENTS) if not args.no_trio else (),
+        cpu_concurrency=(1, 10, 100),
+        wall_concurrency=(1, 10, 50, 100),
+        cpu_calls=args.calls,
+        bound_s=BOUND_S,
+        repeats=args.repeats,
+        orders=1000,
+        parse_iterations=3000,
+        big_orders=100_000,
+        big_rounds=3,
+    )
+
+
+# --- Processes -------------------------------------------------------------------------------
+
+
+def _cpus() -> tuple[set[int] | None, set[int] | None]:
+    """(client CPUs, server CPUs): one core each where there are two, else no pinning."""
+    try:
+        available = sorted(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return None, None
+    if len(available) < 2:
+        return None, None
+    return {available[0]}, {available[1]}
+
+
+def _pinned(cpus: set[int] | None) -> Callable[[], None] | None:
+    if cpus is None:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _fake_available() -> bool:
+    try:
+        return importlib.util.find_spec("zonos_async.testing") is not None
+    except ImportError:
+        return False
+
+
+@dataclass
+class Server:
+    """A running server process and what it answers."""
+
+    kind: str
+    base_url: str
+    process: subprocess.Popen[bytes]
+    detail_body: bytes
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server process so far (from /proc; 0 where unavailable)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _post_detail(port: int, order_id: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        conn.request("POST", ORDER_DETAIL_PATH, body=detail_body(order_id), headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def serve(kind: str, latency_ms: float, orders: int, cpus: set[int] | None) -> Iterator[Server]:
+    """Start the fake (or the stand-in) on a free loopback port; always stop it."""
+    port = _free_port()
+    if kind == "fake-cli":
+        command = [sys.executable, "-m", "zonos_async.testing", "serve"]
+    else:
+        http, answers = {
+            "fake": ("raw", "fake"), "fake-uvicorn": ("uvicorn", "fake"),
+            "standin": ("raw", "fixture"),
+        }[kind]  # fmt: skip
+        command = [sys.executable, "-m", "benchmarks._fake_server", "--http", http]
+        command += ["--answers", answers]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--orders", str(orders)]
+    command += ["--latency-ms", f"{latency_ms:g}", "--seed", "1"]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            preexec_fn=_pinned(cpus),
+        )  # fmt: skip
+        try:
+            body = _wait_ready(process, port, log)
+            yield Server(kind, f"http://127.0.0.1:{port}", process, body)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def _wait_ready(process: subprocess.Popen[bytes], port: int, log: Any) -> bytes:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            tail = log.read()[-2000:].decode(errors="replace")
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{tail}")
+        with contextlib.suppress(OSError):
+            status, body = _post_detail(port, order_ids(1, 1)[0])
+            if status == 200:
+                return body
+            raise RuntimeError(f"the server answered orderDetail with HTTP {status}: {body!r}")
+        time.sleep(0.1)
+    raise RuntimeError("the server did not answer within 30 s")
+
+
+@dataclass
+class Run:
+    """One fresh client process's numbers (or its error)."""
+
+    cpu_s: float = math.nan
+    wall_s: float = math.nan
+    n: int = 0
+    server_cpu_s: float = math.nan
+    error: str | None = None
+
+
+def run_client(
+    client: str, backend: str, server: Server, n: int, concurrency: int, warmup: int,
+    orders: int, cpus: set[int] | None,
+) -> Run:  # fmt: skip
+    """One fresh, pinned client process; never raises (a failure becomes ``Run.error``)."""
+    spec = {
+        "client": client, "backend": backend, "base_url": server.base_url, "n": n,
+        "c": concurrency, "warmup": warmup, "orders": orders, "limit": 100,
+    }  # fmt: skip
+    server_before = server.cpu_seconds()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks._driver", json.dumps(spec)],
+            cwd=ROOT, capture_output=True, timeout=CLIENT_TIMEOUT_S, preexec_fn=_pinned(cpus),
+            check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return Run(error=f"timed out after {CLIENT_TIMEOUT_S:.0f} s")
+    server_cpu = server.cpu_seconds() - server_before
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+        print(f"  ! {client}/{backend} C={concurrency}: {tail[0]}", file=sys.stderr)
+        return Run(error=tail[0])
+    result = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    return Run(result["cpu"], result["wall"], n, server_cpu / (n + warmup + 1))
+
+
+# --- Measuring -------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    """Every run, keyed by (backend, latency ms, client, C)."""
+
+    runs: dict[tuple[str, int, str, int], list[Run]] = field(default_factory=dict)
+    parse: dict[str, Any] = field(default_factory=dict)
+    servers: dict[int, str] = field(default_factory=dict)
+    body_bytes: int = 0
+    seconds: float = 0.0
+    load: list[str] = field(default_factory=list)
+
+    def add(self, key: tuple[str, int, str, int], run: Run) -> None:
+        self.runs.setdefault(key, []).append(run)
+
+    def median(self, key: tuple[str, int, str, int], what: Callable[[Run], float]) -> float:
+        values = [what(r) for r in self.runs.get(key, []) if r.error is None]
+        return statistics.median(values) if values else math.nan
+
+    def cpu_us(self, backend: str, latency: int, client: str, c: int) -> float:
+        return self.median((backend, latency, client, c), lambda r: r.cpu_s / r.n * 1e6)
+
+    def rate(self, backend: str, latency: int, client: str, c: int) -> float:
+        return self.median((backend, latency, client, c), lambda r: r.n / r.wall_s)
+
+    def ratio(self, backend: str, client: str, c: int) -> float:
+        return self.median((backend, 50, client, c), lambda r: r.wall_s / (r.n / c * LATENCY_S))
+
+    def server_us(self, latency: int) -> float:
+        values = [
+            r.server_cpu_s * 1e6
+            for (_, lat, _, _), runs in self.runs.items()
+            if lat == latency
+            for r in runs
+            if r.error is None
+        ]
+        return statistics.median(values) if values else math.nan
+
+
+def _backend_of(client: str, backend: str) -> str:
+    return "sync" if client == "requests" else backend
+
+
+def measure(plan: Plan, server_kind: str, log: Callable[[str], None]) -> Results:
+    """Every table's runs, interleaved across clients so slow drift hits them all alike."""
+    client_cpus, server_cpus = _cpus()
+    results = Results()
+    results.load.append(_loadavg())
+    started = time.perf_counter()
+    groups = [("asyncio", plan.asyncio_clients), ("trio", plan.trio_clients)]
+    for latency_ms in (0, int(LATENCY_S * 1000)):
+        with serve(server_kind, latency_ms, plan.orders, server_cpus) as server:
+            results.servers[latency_ms] = server.kind
+            if latency_ms == 0:
+                results.body_bytes = len(server.detail_body)
+                results.parse = _parse_cost(plan, server.detail_body, client_cpus)
+            for repeat in range(plan.repeats):
+                for backend, clients in groups:
+                    for client in clients:
+                        for c in plan.cpu_concurrency if latency_ms == 0 else plan.wall_concurrency:
+                            if client == "requests" and c != 1:
+                                continue
+                            if latency_ms == 0:
+                                n, warmup = plan.cpu_calls, max(2 * c, min(100, plan.cpu_calls))
+                            else:
+                                n, warmup = plan.wall_calls(c), 2 * c
+                            run = run_client(
+                                client, _backend_of(client, backend), server, n, c, warmup,
+                                plan.orders, client_cpus,
+                            )  # fmt: skip
+                            results.add((backend, latency_ms, client, c), run)
+                            log(
+                                f"[{repeat + 1}/{plan.repeats}] {backend:7} {latency_ms:2} ms "
+                                f"{client:15} C={c:<3} "
+                                + (
+                                    f"error: {run.error}"
+                                    if run.error
+                                    else f"{run.cpu_s / n * 1e6:7.0f} µs/call "
+                                    f"wall {run.wall_s:6.2f} s"
+                                )
+                            )
+    results.seconds = time.perf_counter() - started
+    results.load.append(_loadavg())
+    return results
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def _parse_cost(plan: Plan, body: bytes, cpus: set[int] | None) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile(suffix=".json") as handle:
+        handle.write(body)
+        handle.flush()
+        spec = {
+            "bodies": {
+                "an answer of the fake": handle.name,
+                "the full fixture `orderDetail-response-full.json`": str(
+                    FIXTURES / "orderDetail-response-full.json"
+                ),
+            },
+            "iterations": plan.parse_iterations, "big_orders": plan.big_orders,
+            "big_rounds": plan.big_rounds,
+        }  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks._parse", json.dumps(spec)],
+            cwd=ROOT, capture_output=True, timeout=CLIENT_TIMEOUT_S, preexec_fn=_pinned(cpus),
+            check=False,
+        )  # fmt: skip
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+        return {"error": tail[0]}
+    parsed: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    return parsed
+
+
+# --- Reporting -------------------------------------------------------------------------------
+
+
+def _label(client: str) -> str:
+    module = importlib.import_module(CLIENTS[client])
+    return str(module.LABEL)
+
+
+def _label_safe(client: str) -> str:
+    try:
+        return _label(client)
+    except ImportError as exc:
+        return f"{client} (not importable: {exc.name})"
+
+
+def _fmt(value: float, digits: int = 0) -> str:
+    if math.isnan(value):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def machine() -> list[str]:
+    """The machine and the package versions, as Markdown bullet lines."""
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    client_cpus, server_cpus = _cpus()
+    pinning = (
+        f"client on CPU {min(client_cpus)}, server on CPU {min(server_cpus)}"
+        if client_cpus and server_cpus
+        else "not pinned (fewer than 2 CPUs)"
+    )
+    versions = []
+    for name in PACKAGES:
+        try:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            if name in ("sniffio", "httptools", "uvloop", "orjson", "msgspec"):
+                versions.append(f"{name} (not installed)")
+    return [
+        f"- Machine: {os.cpu_count()} CPUs ({model}); {pinning}",
+        f"- Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"{platform.platform()}",
+        f"- Packages: {', '.join(versions)}",
+    ]
+
+
+def render(plan: Plan, results: Results) -> str:
+    """The whole Markdown report."""
+    out: list[str] = []
+    add = out.append
+    smoke = " (**smoke run: tiny N, one process: not a measurement**)" if plan.quick else ""
+    add(f"Run {time.strftime('%Y-%m-%d %H:%M %Z')}, {results.seconds:.0f} s{smoke}")
+    add("")
+    add(
+        f"Load average (1/5/15 min) before: {results.load[0]}, after: {results.load[-1]}; "
+        "anything above ~2 (the bench's own two processes) means other work shared the cores "
+        "and wall-time figures are pessimistic (CPU-per-call figures are less affected)."
+    )
+    add("")
+    out += machine()
+    servers = results.servers
+    server_text = {
+        "fake": "the fake's answers (`FakeZonos.respond`) behind a minimal asyncio HTTP/1.1 "
+        "server (`benchmarks/_fake_server.py`)",
+        "fake-uvicorn": "the fake (`FakeZonos.asgi_app` under uvicorn)",
+        "fake-cli": "the fake (`python -m zonos_async.testing serve`)",
+        "standin": "a canned fixture behind a minimal asyncio HTTP/1.1 server",
+    }[next(iter(servers.values()), "standin")]
+    add(
+        f"- Server: {server_text} over HTTP/1.1 on 127.0.0.1; orderDetail body "
+        f"{results.body_bytes:,} bytes; server CPU ≈ {_fmt(results.server_us(0))} µs per call "
+        f"at latency 0"
+    )
+    add(
+        f"- Each figure: median of {plan.repeats} fresh client process(es); client CPU is "
+        "`time.process_time()` around the timed calls only, after a warm-up that opens the "
+        "connections"
+    )
+    add("")
+    for backend, clients in (("asyncio", plan.asyncio_clients), ("trio", plan.trio_clients)):
+        if not clients:
+            continue
+        number = "1" if backend == "asyncio" else "3"
+        add(f"### Table {number}{'a' if backend == 'trio' else ''}: client CPU per call, "
+            f"latency 0 ({backend}, N = {plan.cpu_calls:,})")  # fmt: skip
+        add("")
+        cs = plan.cpu_concurrency
+        add("| client | " + " | ".join(f"CPU µs/call C={c}" for c in cs) + " | "
+            + " | ".join(f"calls/s C={c}" for c in cs) + " |")  # fmt: skip
+        add("|---|" + "---:|" * (2 * len(cs)))
+        for client in clients:
+            cells = [_fmt(results.cpu_us(backend, 0, client, c)) for c in cs]
+            cells += [_fmt(results.rate(backend, 0, client, c)) for c in cs]
+            add(f"| {_label_safe(client)} | " + " | ".join(cells) + " |")
+        add("")
+        ws = plan.wall_concurrency
+        ns = ", ".join(f"{plan.wall_calls(c):,}" for c in ws)
+        add(
+            f"### Table {'2' if backend == 'asyncio' else '3b'}: wall time / bound at "
+            f"{LATENCY_S * 1000:.0f} ms server latency ({backend})"
+        )
+        add("")
+        add(
+            f"bound = N × {LATENCY_S * 1000:.0f} ms / C, the time a perfect client needs; "
+            f"N = {ns} for C = {', '.join(map(str, ws))} (bound {plan.bound_s:g} s each)."
+        )
+        add("")
+        add("| client | " + " | ".join(f"wall/bound C={c}" for c in ws) + " |")
+        add("|---|" + "---:|" * len(ws))
+        for client in clients:
+            cells = [_fmt(results.ratio(backend, client, c), 2) for c in ws]
+            add(f"| {_label_safe(client)} | " + " | ".join(cells) + " |")
+        add("")
+    out += _render_parse(results.parse)
+    out += _render_targets(plan, results)
+    return "\n".join(out) + "\n"
+
+
+def _render_parse(parse: dict[str, Any]) -> list[str]:
+    out = ["### Table 4: parse cost alone (no I/O; `_protocol.decode` + `parse_*`)", ""]
+    if "error" in parse:
+        return [*out, f"parse benchmark failed: {parse['error']}", ""]
+    out += ["| what | median |", "|---|---:|"]
+    for name, one in parse["orders"].items():
+        out += [
+            f"| orderDetail, {name} ({one['body_bytes']:,} B, {one['items']} items): "
+            f"`json.loads` alone | {one['json_loads_us']:.0f} µs |",
+            f"| … `decode` (JSON with `Decimal` money, error check) | {one['decode_us']:.0f} µs |",
+            f"| … `parse_order` (cattrs structuring) | {one['structure_us']:.0f} µs |",
+            f"| … **`decode` + `parse_order` → `Order`** | **{one['order_us']:.0f} µs** |",
+        ]
+    per_order = parse["big_total_ms"] * 1000 / parse["big_orders"]
+    out += [
+        f"| orderNumbers, {parse['big_orders']:,} orders with statuses "
+        f"({parse['big_bytes'] / 1e6:.1f} MB): `decode` | {parse['big_decode_ms']:,.0f} ms |",
+        f"| … `parse_order_numbers` | {parse['big_structure_ms']:,.0f} ms |",
+        f"| … **total → `OrderNumbersPage`** ({per_order:.1f} µs per order) "
+        f"| **{parse['big_total_ms']:,.0f} ms** |",
+        "",
+    ]
+    return out
+
+
+def _check(ok: bool | None) -> str:
+    return "–" if ok is None else ("PASS" if ok else "**FAIL**")
+
+
+def _target_rows(
+    results: Results, client: str, plan: Plan, parse_us: float | None
+) -> list[tuple[str, str, bool | None]]:
+    rows: list[tuple[str, str, bool | None]] = []
+    for c in (10, 100):
+        if c not in plan.cpu_concurrency:
+            continue
+        ours = results.cpu_us("asyncio", 0, client, c)
+        peer = results.cpu_us("asyncio", 0, "aiohttp", c)
+        ratio = ours / peer if peer else math.nan
+        ok = None if math.isnan(ratio) else ratio <= 1.5
+        rows.append((f"CPU/call ≤ 1.5× hand-written aiohttp at C={c}",
+                     f"{_fmt(ours)} / {_fmt(peer)} µs = {_fmt(ratio, 2)}×", ok))  # fmt: skip
+    for c, limit in ((50, 1.10), (100, 1.15)):
+        if c not in plan.wall_concurrency:
+            continue
+        ratio = results.ratio("asyncio", client, c)
+        ok = None if math.isnan(ratio) else ratio <= limit
+        rows.append((f"wall ≤ {limit:.2f}× bound at 50 ms, C={c}", _fmt(ratio, 2), ok))
+    if parse_us is not None:
+        rows.append(("parse one orderDetail into `Order` ≤ 150 µs (the larger body of table 4)",
+                     f"{parse_us:.0f} µs",
+                     parse_us <= 150))  # fmt: skip
+    return rows
+
+
+TRIO_TOLERANCE: Final = 1.05
+
+
+def _render_targets(plan: Plan, results: Results) -> list[str]:
+    out = ["### Targets (issue 5)", "", "| target | measured | |", "|---|---:|---|"]
+    orders = results.parse.get("orders", {})
+    parse_us = max((o["order_us"] for o in orders.values()), default=None)
+    if "zonos" in plan.asyncio_clients:
+        for name, measured, ok in _target_rows(results, "zonos", plan, parse_us):
+            out.append(f"| {name} | {measured} | {_check(ok)} |")
+    if {"zonos", "httpx"} <= set(plan.trio_clients):
+        for c in plan.cpu_concurrency[1:]:
+            ours = results.cpu_us("trio", 0, "zonos", c)
+            peer = results.cpu_us("trio", 0, "httpx", c)
+            ratio = ours / peer if peer else math.nan
+            ok = None if math.isnan(ratio) else ratio <= TRIO_TOLERANCE
+            out.append(
+                f"| trio: CPU/call no slower than hand-written httpx at C={c} "
+                f"(≤ {TRIO_TOLERANCE:.2f}×, run-to-run noise) | "
+                f"{_fmt(ours)} / {_fmt(peer)} µs = {_fmt(ratio, 2)}× | {_check(ok)} |"
+            )
+        for c in plan.wall_concurrency[-2:]:
+            ours, peer = results.ratio("trio", "zonos", c), results.ratio("trio", "httpx", c)
+            ok = None if math.isnan(ours + peer) else ours <= peer * TRIO_TOLERANCE
+            out.append(f"| trio: wall/bound no worse than hand-written httpx at 50 ms, C={c} | "
+                       f"{_fmt(ours, 2)} vs {_fmt(peer, 2)} | {_check(ok)} |")  # fmt: skip
+    out.append("")
+    protos = [
+        p
+        for p in ("proto_direct", "proto_transport", "proto_httpcore2")
+        if p in plan.asyncio_clients
+    ]
+    if protos and "aiohttp" in plan.asyncio_clients:
+        names = [row[0] for row in _target_rows(results, protos[0], plan, None)]
+        out += [
+            "The same targets for the prototypes in `benchmarks/clients/` (informational: "
+            "what the session would reach with each design):",
+            "",
+            "| prototype | " + " | ".join(names) + " |",
+            "|---|" + "---|" * len(names),
+        ]
+        for proto in protos:
+            rows = _target_rows(results, proto, plan, None)
+            out.append(f"| {_label_safe(proto)} | "
+                       + " | ".join(f"{m} {_check(ok)}" for _, m, ok in rows) + " |")  # fmt: skip
+        out.append("")
+    return out
+
+
+INTRO: Final = """# Performance
+
+How much CPU a `Session.order_detail` call costs, and how close to the latency bound many
+concurrent calls get, beside hand-written httpx, aiohttp and the vendor's `requests` style, all
+against the same fake Zonos over real HTTP in one run. Regenerate this page with
+`nox -s bench -- --out docs/performance.md` (or `python benchmarks/run.py --out ...`); the
+harness lives in `benchmarks/` and is described in `benchmarks/run.py`.
+
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny N, one repeat (also BENCH_SMOKE=1)"
+    )
+    parser.add_argument("--out", type=Path, help="also write the Markdown page here")
+    parser.add_argument("--repeats", type=int, default=3, help="fresh client processes per figure")
+    parser.add_argument("--calls", type=int, default=1000, help="N at latency 0")
+    parser.add_argument("--clients", help="comma-separated subset of: " + ", ".join(CLIENTS))
+    parser.add_argument("--no-trio", action="store_true", help="skip the trio tables")
+    parser.add_argument(
+        "--server", choices=("auto", "fake", "fake-uvicorn", "fake-cli", "standin"),
+        default="auto",
+        help="auto: fake if zonos_async.testing is there, else standin. fake: the fake's answers "
+        "behind a minimal HTTP server; fake-uvicorn: its ASGI app under uvicorn; fake-cli: "
+        "`python -m zonos_async.testing serve` as is; standin: canned fixture answers "
+        "(see benchmarks/_fake_server.py)",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so every server and client process started is stopped.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    args.quick = args.quick or os.environ.get("BENCH_SMOKE") == "1"
+    if args.repeats < 1 or args.calls < 1:
+        parser.error("--repeats and --calls must be positive")
+    plan = _plan(args)
+    kind = args.server
+    if kind == "auto":
+        kind = "fake" if _fake_available() else "standin"
+    if kind == "standin":
+        print("note: serving canned fixtures (zonos_async.testing is missing)", file=sys.stderr)
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    results = measure(plan, kind, log)
+    report = render(plan, results)
+    print(report)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(INTRO + report)
+    failed = [key for key, runs in results.runs.items() if all(r.error for r in runs)]
+    return 1 if args.quick and failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The benchmark harness runs end to end (``benchmarks/run.py --quick``); never a timing assert.
+
+Speed is measured only by ``nox -s bench``; this smoke run only proves the harness, the fake
+over HTTP and the clients still fit together.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(
+    not (ROOT / "benchmarks" / "run.py").exists(), reason="no benchmarks/ in this checkout"
+)
+
+
+def test_quick_bench_prints_the_tables() -> None:
+    missing = [m for m in ("aiohttp", "requests") if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.skip(f"bench-only dependencies not installed: {', '.join(missing)} (nox -s bench)")
+    env = {**os.environ, "BENCH_SMOKE": "1"}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    for header in (
+        "### Table 1: client CPU per call, latency 0 (asyncio",
+        "| client | CPU µs/call C=1 | CPU µs/call C=10 |",
+        "### Table 2: wall time / bound at 50 ms server latency (asyncio)",
+        "### Table 4: parse cost alone",
+        "### Targets (issue 5)",
+    ):
+        assert header in out, out
+    assert "zonos_async `Session.order_detail`" in out
