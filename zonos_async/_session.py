@@ -251,7 +251,7 @@ class Session:
             self._http_backend == "auto" and self._transport is None and not running_under_trio()
         ):
             try:
-                return AiohttpBackend(self._limits)
+                return AiohttpBackend(self._limits, self._base_url)
             except ImportError:
                 if self._http_backend == "aiohttp":
                     raise
