@@ -89,7 +89,9 @@ def environment() -> dict[str, str]:
 async def test_killed_at_random_moments_every_order_lands_exactly_once(tmp_path: Path) -> None:
     rng = random.Random(20261120)
     fake = make_fake(orders=ORDERS, seed=5)
-    fake.faults = Faults(seed=5, latency=0.005)
+    # Latency long enough that a resumed run is still working when its kill comes, however
+    # fast the client gets.
+    fake.faults = Faults(seed=5, latency=0.02)
     out = tmp_path / "orders.jsonl"
     state = tmp_path / "orders.checkpoint.json"
     log = tmp_path / "runs.log"
@@ -142,7 +144,7 @@ async def test_killed_at_random_moments_every_order_lands_exactly_once(tmp_path:
                 else:  # while importing: after its first call, up to ~a whole run later
                     with anyio.move_on_after(5):
                         await first_call(fake.calls, calls)
-                    await anyio.sleep(rng.uniform(0.0, 0.3))
+                    await anyio.sleep(rng.uniform(0.0, 0.2))
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
                 status = int((await lines.next()).split()[1])
