@@ -1,7 +1,8 @@
 """10,000 calls cancelled at random moments under pool contention leave the session usable.
 
 The shape of encode/httpcore#1093 (cancelled waiters leak pool slots). Runs under asyncio
-(aiohttp and httpx paths) and trio (httpx), against the fake served by a separate process.
+(aiohttp and httpx paths) and trio (httpx and httpcore2), against the fake served by a
+separate process.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ async def still_works(zonos: Session, connections: int) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("anyio_backend", "http_backend"),
-    [("asyncio", "aiohttp"), ("asyncio", "httpx"), ("trio", "httpx")],
+    [("asyncio", "aiohttp"), ("asyncio", "httpx"), ("trio", "httpx"), ("trio", "httpcore2")],
     indirect=["anyio_backend"],
 )
 async def test_cancel_storm_leaves_the_pool_usable(

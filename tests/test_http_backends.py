@@ -15,7 +15,7 @@ from zonos_async.testing import FakeZonos, Faults
 
 pytestmark = pytest.mark.asyncio
 
-BACKENDS = ["aiohttp", "httpx"]
+BACKENDS = ["aiohttp", "httpx", "httpcore2"]
 
 
 @asynccontextmanager

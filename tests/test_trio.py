@@ -26,3 +26,16 @@ async def test_runs_under_asyncio_and_trio(anyio_backend: str) -> None:
         assert (await zonos.order_detail(1)).grand_total is not None
         with pytest.raises(zonos_async.InvalidCredentialsError):
             await zonos.update_merchant_order_id(1, "m")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("anyio_backend", "expected"),
+    [("asyncio", "AiohttpBackend"), ("trio", "Httpcore2Backend")],
+    indirect=["anyio_backend"],
+)
+async def test_auto_picks_the_fast_path_of_each_library(anyio_backend: str, expected: str) -> None:
+    async with Session(STORE, SECRET) as zonos:
+        assert f"via {expected}" in repr(zonos)
+    async with Session(STORE, SECRET, transport=httpx.MockTransport(lambda r: None)) as zonos:  # type: ignore[arg-type,return-value]
+        assert "via HttpxBackend" in repr(zonos)

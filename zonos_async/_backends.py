@@ -1,12 +1,13 @@
-"""How a session moves bytes: through httpx, or straight through aiohttp.
+"""How a session moves bytes: through httpx, or straight through aiohttp or httpcore2.
 
 The session only needs "POST these bytes, give me status, headers and body".
 httpx is the public seam (``client=``, ``transport=``, respx, ``MockTransport``),
 but its default transport (httpcore 1.0.9) costs several times aiohttp's CPU per
-call under concurrency. So a session that was given neither a client nor a
-transport, running under asyncio, posts through aiohttp; everything else goes
-through httpx. Both raise the library's own transport errors, so callers never
-see which one ran.
+call under concurrency, and its pool does O(n²) bookkeeping (encode/httpx#3215).
+So a session that was given neither a client nor a transport posts through
+aiohttp under asyncio, and through httpcore2's pool (the maintained fork's) under
+trio when the ``trio`` extra installed it; everything else goes through httpx.
+All raise the library's own transport errors, so callers never see which ran.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from attrs import frozen
 __all__ = [
     "AiohttpBackend",
     "Backend",
+    "Httpcore2Backend",
     "HttpxBackend",
     "RawResponse",
     "TransportFailure",
@@ -152,6 +154,64 @@ class AiohttpBackend:
 
     async def aclose(self) -> None:
         await self._session.close()
+
+
+class Httpcore2Backend:
+    """Posts through one ``httpcore2`` pool, no httpx client on top; trio and asyncio."""
+
+    def __init__(self, limits: httpx.Limits, base_url: str) -> None:
+        import httpcore2
+
+        proxy = _environment_proxy(base_url)
+        self._pool: httpcore2.AsyncConnectionPool
+        if proxy:
+            self._pool = httpcore2.AsyncHTTPProxy(
+                proxy_url=proxy,
+                max_connections=limits.max_connections,
+                max_keepalive_connections=limits.max_keepalive_connections,
+                keepalive_expiry=limits.keepalive_expiry,
+            )
+        else:
+            self._pool = httpcore2.AsyncConnectionPool(
+                max_connections=limits.max_connections,
+                max_keepalive_connections=limits.max_keepalive_connections,
+                keepalive_expiry=limits.keepalive_expiry,
+            )
+        self._timed_out = httpcore2.TimeoutException
+        self._failed = (httpcore2.NetworkError, httpcore2.ProtocolError, httpcore2.ProxyError)
+
+    async def post(
+        self, url: str, content: bytes, headers: Mapping[str, str], timeout: httpx.Timeout
+    ) -> RawResponse:
+        extensions = {
+            "timeout": {
+                "connect": timeout.connect,
+                "read": timeout.read,
+                "write": timeout.write,
+                "pool": timeout.pool,
+            }
+        }
+        try:
+            response = await self._pool.request(
+                "POST", url, headers=list(headers.items()), content=content, extensions=extensions
+            )
+        except self._timed_out as exc:
+            raise TransportFailure(
+                timed_out=True, kind=type(exc).__name__, detail=str(exc)
+            ) from None
+        except self._failed as exc:
+            raise TransportFailure(
+                timed_out=False, kind=type(exc).__name__, detail=str(exc)
+            ) from None
+        # The protocol only looks headers up by their lower-case names.
+        received = {
+            name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in response.headers
+        }
+        return RawResponse(response.status, received, response.content)
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
 
 
 def _environment_proxy(base_url: str) -> str | None:

@@ -23,6 +23,7 @@ from . import _protocol as protocol
 from ._backends import (
     AiohttpBackend,
     Backend,
+    Httpcore2Backend,
     HttpxBackend,
     TransportFailure,
     httpx_is_mocked,
@@ -67,7 +68,7 @@ DEFAULT_RETRY: Final = RetryPolicy()
 """4 attempts within a 60 s deadline, full-jitter backoff from 0.25 s up to 8 s."""
 USER_AGENT: Final = f"zonos-async/{__version__} httpx/{httpx.__version__}"
 
-HttpBackendName = Literal["auto", "httpx", "aiohttp"]
+HttpBackendName = Literal["auto", "httpx", "aiohttp", "httpcore2"]
 
 
 class _Unset(enum.Enum):
@@ -119,9 +120,9 @@ class Session:
             cancelled (encode/httpcore#1093).
         rate_limit: At most this many requests started per second (default:
             no limit); halved for a while after each HTTP 429.
-        http_backend: ``"auto"`` (aiohttp under asyncio when neither ``client``
-            nor ``transport`` is given, else httpx), ``"httpx"`` or
-            ``"aiohttp"``.
+        http_backend: ``"auto"`` (when neither ``client`` nor ``transport`` is
+            given: aiohttp under asyncio, httpcore2 under trio if installed, else
+            httpx), ``"httpx"``, ``"aiohttp"`` (asyncio only) or ``"httpcore2"``.
 
     Raises:
         InvalidRequestError: Credentials or settings are missing or malformed.
@@ -157,13 +158,13 @@ class Session:
             raise InvalidRequestError(f"no {missing} was given")
         if client is not None and transport is not None:
             raise InvalidRequestError("pass client or transport, not both")
-        if http_backend not in ("auto", "httpx", "aiohttp"):
+        if http_backend not in ("auto", "httpx", "aiohttp", "httpcore2"):
             raise InvalidRequestError(
-                f"http_backend must be auto, httpx or aiohttp, not {http_backend!r}"
+                f"http_backend must be auto, httpx, aiohttp or httpcore2, not {http_backend!r}"
             )
-        if http_backend == "aiohttp" and (client is not None or transport is not None):
+        if http_backend in ("aiohttp", "httpcore2") and (client, transport) != (None, None):
             raise InvalidRequestError(
-                "http_backend='aiohttp' cannot use an httpx client or transport"
+                f"http_backend={http_backend!r} cannot use an httpx client or transport"
             )
         self._credentials = protocol.Credentials.of(store, secret)
         self._base_url = _check_base_url(base_url)
@@ -218,8 +219,8 @@ class Session:
             )
         self._backend = self._make_backend()
         in_flight = self._max_concurrency
-        if isinstance(self._backend, HttpxBackend) and self._client is None:
-            # Never queue inside httpcore's pool: a call cancelled while waiting there leaks
+        if isinstance(self._backend, (HttpxBackend, Httpcore2Backend)) and self._client is None:
+            # Never queue inside an httpcore pool: a call cancelled while waiting there leaks
             # its slot (encode/httpcore#1093). Our limiter queues instead, and is cancel-safe.
             in_flight = min(in_flight, self._limits.max_connections or in_flight)
         self._limiter = anyio.CapacityLimiter(in_flight)
@@ -247,14 +248,17 @@ class Session:
     def _make_backend(self) -> Backend:
         if self._client is not None:
             return HttpxBackend(self._client, owned=False)
-        if self._http_backend == "aiohttp" or (
-            self._http_backend == "auto" and self._transport is None and not running_under_trio()
-        ):
-            try:
+        choice = self._http_backend
+        if choice == "auto" and self._transport is None:
+            choice = "httpcore2" if running_under_trio() else "aiohttp"
+        try:
+            if choice == "aiohttp":
                 return AiohttpBackend(self._limits, self._base_url)
-            except ImportError:
-                if self._http_backend == "aiohttp":
-                    raise
+            if choice == "httpcore2":
+                return Httpcore2Backend(self._limits, self._base_url)
+        except ImportError:
+            if self._http_backend != "auto":
+                raise
         return self._new_httpx_backend(self._transport)
 
     def _new_httpx_backend(self, transport: httpx.AsyncBaseTransport | None) -> HttpxBackend:
@@ -577,7 +581,7 @@ class Session:
     def _current_backend(self) -> Backend:
         self._check_open()
         assert self._backend is not None
-        if isinstance(self._backend, AiohttpBackend) and httpx_is_mocked():
+        if not isinstance(self._backend, HttpxBackend) and httpx_is_mocked():
             # respx (or the like) is active: go through httpx so it sees the call.
             if self._mocked_backend is None:
                 self._mocked_backend = self._new_httpx_backend(None)
