@@ -95,7 +95,13 @@ async def still_works(zonos: Session, connections: int) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("anyio_backend", "http_backend"),
-    [("asyncio", "aiohttp"), ("asyncio", "httpx"), ("trio", "httpx"), ("trio", "httpcore2")],
+    [
+        ("asyncio", "native"),
+        ("asyncio", "aiohttp"),
+        ("asyncio", "httpx"),
+        ("trio", "httpx"),
+        ("trio", "httpcore2"),
+    ],
     indirect=["anyio_backend"],
 )
 async def test_cancel_storm_leaves_the_pool_usable(

@@ -1,4 +1,4 @@
-"""Both ways of moving bytes (aiohttp and httpx) over real loopback HTTP against the fake."""
+"""Every way of moving bytes (native, aiohttp, httpx, httpcore2) over loopback HTTP to the fake."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from zonos_async.testing import FakeZonos, Faults
 
 pytestmark = pytest.mark.asyncio
 
-BACKENDS = ["aiohttp", "httpx", "httpcore2"]
+BACKENDS = ["native", "aiohttp", "httpx", "httpcore2"]
 
 
 @asynccontextmanager
@@ -49,13 +49,21 @@ async def test_the_same_answers_either_way(backend: zonos_async.HttpBackendName)
             await zonos.order_detail("999-1")
 
 
-async def test_auto_picks_aiohttp_under_asyncio() -> None:
+async def test_auto_picks_the_native_client_under_asyncio() -> None:
     async with (
         served() as (fake, base_url),
         Session(fake.store, fake.secret, base_url=base_url) as zonos,
     ):
-        assert "AiohttpBackend" in repr(zonos)
+        assert "NativeBackend" in repr(zonos)
         await zonos.order_detail(fake.order_ids()[0])
+
+
+async def test_auto_leaves_a_proxy_to_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    async with Session(999, "s") as zonos:
+        assert "via HttpxBackend" in repr(zonos)
 
 
 def free_port() -> int:

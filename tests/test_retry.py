@@ -233,7 +233,14 @@ async def test_merchant_id_resent_when_read_back_differs(
     assert update.call_count == 2
 
 
-async def test_max_concurrency_queues_instead_of_failing(mock: respx.MockRouter) -> None:
+@pytest.mark.parametrize(
+    ("max_concurrency", "max_connections", "expected"),
+    [(3, 10, 3), (3, 2, 2)],
+    ids=["own-limit", "never-beyond-the-pool"],
+)
+async def test_max_concurrency_queues_instead_of_failing(
+    mock: respx.MockRouter, max_concurrency: int, max_connections: int, expected: int
+) -> None:
     in_flight = most = 0
 
     async def slow(request: httpx.Request) -> httpx.Response:
@@ -245,12 +252,12 @@ async def test_max_concurrency_queues_instead_of_failing(mock: respx.MockRouter)
         return httpx.Response(200, content=MINIMAL)
 
     mock.post("/v2/orderDetail").mock(side_effect=slow)
-    limits = httpx.Limits(max_connections=2)
-    zonos = Session(STORE, SECRET, max_concurrency=3, limits=limits)
+    limits = httpx.Limits(max_connections=max_connections)
+    zonos = Session(STORE, SECRET, max_concurrency=max_concurrency, limits=limits)
     async with zonos, anyio.create_task_group() as tg:
         for n in range(30):
             tg.start_soon(zonos.order_detail, n + 1)
-    assert most == 3
+    assert most == expected
 
 
 async def test_rate_limit_paces_requests(mock: respx.MockRouter) -> None:

@@ -31,7 +31,7 @@ async def test_runs_under_asyncio_and_trio(anyio_backend: str) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("anyio_backend", "expected"),
-    [("asyncio", "AiohttpBackend"), ("trio", "Httpcore2Backend")],
+    [("asyncio", "NativeBackend"), ("trio", "Httpcore2Backend")],
     indirect=["anyio_backend"],
 )
 async def test_auto_picks_the_fast_path_of_each_library(anyio_backend: str, expected: str) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "HttpxBackend",
     "RawResponse",
     "TransportFailure",
+    "environment_proxy",
     "httpx_is_mocked",
     "running_under_trio",
 ]
@@ -113,7 +114,7 @@ class AiohttpBackend:
         self._aiohttp = aiohttp
         # Proxies from the environment, as httpx honours them, looked up once: aiohttp's
         # trust_env=True repeats the lookup on every request (measured: 2x the CPU per call).
-        self._proxy = _environment_proxy(base_url)
+        self._proxy = environment_proxy(base_url)
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
         self._session = aiohttp.ClientSession(
             connector=connector, auto_decompress=True, raise_for_status=False
@@ -162,7 +163,7 @@ class Httpcore2Backend:
     def __init__(self, limits: httpx.Limits, base_url: str) -> None:
         import httpcore2
 
-        proxy = _environment_proxy(base_url)
+        proxy = environment_proxy(base_url)
         self._pool: httpcore2.AsyncConnectionPool
         if proxy:
             self._pool = httpcore2.AsyncHTTPProxy(
@@ -214,7 +215,7 @@ class Httpcore2Backend:
         await self._pool.aclose()
 
 
-def _environment_proxy(base_url: str) -> str | None:
+def environment_proxy(base_url: str) -> str | None:
     """The proxy ``$HTTPS_PROXY``/``$HTTP_PROXY`` names for ``base_url`` (``$NO_PROXY`` wins)."""
     url = httpx.URL(base_url)
     if urllib.request.proxy_bypass_environment(url.host):  # type: ignore[attr-defined]
