@@ -269,3 +269,14 @@ async def test_tls_as_httpx_sets_it_up(monkeypatch: pytest.MonkeyPatch) -> None:
             assert info.value.kind == "ConnectError"
             await untrusting.aclose()
     assert server.connections >= 1
+
+
+async def test_a_call_that_ends_after_aclose_closes_its_connection() -> None:
+    slow = [b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", b'{"ok":', b"true}"]
+    async with scripted(lambda r: slow) as (_, url):
+        backend = NativeBackend(LIMITS, url)
+        task = asyncio.ensure_future(post(backend, url))
+        await asyncio.sleep(0.0015)
+        await backend.aclose()
+        assert await task == b'{"ok":true}'
+        assert backend._idle == []  # not parked in a pool nobody will close

@@ -301,14 +301,15 @@ class NativeBackend:
         self._max_idle = limits.max_keepalive_connections
         self._keepalive_expiry = limits.keepalive_expiry
         self._idle: list[_Connection] = []
+        self._closed = False
         self._heads: dict[tuple[str, tuple[tuple[str, str], ...]], bytes] = {}
         self._loop = asyncio.get_running_loop()
 
     async def post(
         self, url: str, content: bytes, headers: Mapping[str, str], timeout: httpx.Timeout
     ) -> RawResponse:
-        connection = await self._checkout(timeout.connect)
         request = self._head(url, headers) + b"%d\r\n\r\n" % len(content) + content
+        connection = await self._checkout(timeout.connect)
         try:
             answer = await connection.exchange(request, timeout.read)
         except BaseException as exc:
@@ -331,6 +332,7 @@ class NativeBackend:
         return RawResponse(answer.status, answer.headers, body)
 
     async def aclose(self) -> None:
+        self._closed = True  # calls still in flight close their connections when they end
         idle, self._idle = self._idle, []
         for connection in idle:
             connection.close()
@@ -375,8 +377,10 @@ class NativeBackend:
         return connection
 
     def _checkin(self, connection: _Connection) -> None:
-        if not connection.usable or (
-            self._max_idle is not None and len(self._idle) >= self._max_idle
+        if (
+            self._closed
+            or not connection.usable
+            or (self._max_idle is not None and len(self._idle) >= self._max_idle)
         ):
             connection.close()
             return
