@@ -313,11 +313,15 @@ _LEADING_ID = re.compile(rb'\{"orderId":("(?:[^"\\]|\\.)*")')
 _FULL_ID = re.compile(r"(\d+)-(\d+)")
 
 
+_MAX_PACKED: Final = 2**32
+
+
 class _IdSet:
-    """Order ids in about 8 bytes each: one sorted ``array`` of numbers per store prefix.
+    """Order ids in about 4 bytes each: one sorted ``array`` of numbers per store prefix.
 
     A 100,000-order file would need ~9 MB as a set of strings. Ids arrive nearly
-    in ascending order, so inserting near the end is cheap.
+    in ascending order, so inserting near the end is cheap. Numbers of 2**32 and
+    more (none seen in practice) are kept as strings.
     """
 
     def __init__(self) -> None:
@@ -330,9 +334,10 @@ class _IdSet:
 
     def _split(self, order_id: str) -> tuple[str, int] | None:
         match = _FULL_ID.fullmatch(order_id)
-        if match is None or len(match.group(2)) > 18:
+        if match is None or len(match.group(2)) > 10:
             return None
-        return match.group(1), int(match.group(2))
+        number = int(match.group(2))
+        return (match.group(1), number) if number < _MAX_PACKED else None
 
     def __contains__(self, order_id: str) -> bool:
         split = self._split(order_id)
@@ -353,7 +358,7 @@ class _IdSet:
             self._other.add(order_id)
             self._count += 1
             return True
-        numbers = self._numbers.setdefault(split[0], array("q"))
+        numbers = self._numbers.setdefault(split[0], array("I"))
         number = split[1]
         if not numbers or numbers[-1] < number:
             numbers.append(number)

@@ -237,11 +237,19 @@ def _windows(since: date, until: date, days: int) -> Iterator[_Window]:
         start = end + timedelta(days=1)
 
 
+_Listed = tuple[Key, date, str, bool]
+"""One listed order as the importer keeps it: (sort key, UTC day, id, wanted by the filters).
+
+Four small fields instead of the whole summary with its JSON: what a window
+costs to hold until it is dispatched (measured: 483 + 228 bytes an order before).
+"""
+
+
 @define(eq=False)
 class _Slot:
     window: _Window
     ready: anyio.Event
-    page: OrderNumbersPage | None = None
+    listed: list[_Listed] | None = None
 
 
 def _utc_day(value: object, name: str) -> date:
@@ -526,7 +534,7 @@ class OrderStream:
                         missing_merchant_order_id=True, statuses=True
                     )
                 self._counters.windows_listed = 1
-                await self._dispatch(page.orders, ids_tx, set(), set())
+                await self._dispatch(self._listed(page.orders), ids_tx, set(), set())
             self._counters.listing_done = True
 
     async def _list_windows(
@@ -539,11 +547,12 @@ class OrderStream:
         slots_tx, slots_rx = anyio.create_memory_object_stream[_Slot](self._window_concurrency)
 
         async def fetch(slot: _Slot) -> None:
-            slot.page = await self._source.order_numbers(
+            page = await self._source.order_numbers(
                 since_date=slot.window.start,
                 through_date=slot.window.end,
                 statuses=self._need_statuses,
             )
+            slot.listed = self._listed(page.orders)
             self._counters.windows_listed += 1
             slot.ready.set()
 
@@ -561,10 +570,10 @@ class OrderStream:
             async with slots_rx:
                 async for slot in slots_rx:
                     await slot.ready.wait()
-                    assert slot.page is not None
-                    page, slot.page = slot.page, None
+                    assert slot.listed is not None
+                    listed, slot.listed = slot.listed, None
                     current: set[str] = set()
-                    await self._dispatch(page.orders, ids_tx, previous, current)
+                    await self._dispatch(listed, ids_tx, previous, current)
                     previous = current
                     limiter.release_on_behalf_of(slot)
 
@@ -573,29 +582,34 @@ class OrderStream:
         ordinal = day.toordinal() if self._plan.mode == "dates" else 0
         return (ordinal, _number(summary.id), summary.id), day
 
+    def _listed(self, orders: Sequence[OrderSummary]) -> list[_Listed]:
+        """A page as the importer keeps it, in import order; the page itself can go."""
+        listed = [(*self._key(summary), summary.id, self._wanted(summary)) for summary in orders]
+        listed.sort(key=_by_key)
+        return listed
+
     async def _dispatch(
         self,
-        orders: Sequence[OrderSummary],
+        listed: list[_Listed],
         ids_tx: MemoryObjectSendStream[_Entry],
         previous: set[str],
         current: set[str],
     ) -> None:
         counters = self._counters
         plan = self._plan
-        keyed = sorted(((*self._key(summary), summary) for summary in orders), key=_by_key)
-        for key, day, summary in keyed:
-            if summary.id in current or summary.id in previous:
+        for key, day, order_id, wanted in listed:
+            if order_id in current or order_id in previous:
                 counters.duplicates += 1
                 continue
-            current.add(summary.id)
+            current.add(order_id)
             counters.listed += 1
-            entry = _Entry(summary.id, key, day)
+            entry = _Entry(order_id, key, day)
             if (plan.resume_key is not None and key <= plan.resume_key) or (
-                summary.id in plan.resume_done
+                order_id in plan.resume_done
             ):
                 counters.already_done += 1
                 await self._tracker.add(entry, handed=True)
-            elif not self._wanted(summary):
+            elif not wanted:
                 counters.skipped += 1
                 await self._tracker.add(entry, handed=True)
             else:
@@ -639,7 +653,7 @@ class OrderStream:
                     next_seq += 1
 
 
-def _by_key(item: tuple[Key, date, OrderSummary]) -> Key:
+def _by_key(item: _Listed) -> Key:
     return item[0]
 
 

@@ -156,3 +156,15 @@ def test_sink_refuses_a_file_that_is_not_orders(tmp_path: Path) -> None:
 
     with pytest.raises(CheckpointError, match=":2 "):
         anyio.run(reopen)
+
+
+def test_the_sinks_id_index_keeps_every_kind_of_id_once() -> None:
+    from zonos_async._checkpoint import _IdSet
+
+    ids = _IdSet()
+    kinds = ["999-5", "999-3", "999-4294967295", "999-4294967296", "999-99999999999", "odd"]
+    assert all(ids.add(order_id) for order_id in kinds)
+    assert not any(ids.add(order_id) for order_id in kinds)
+    assert all(order_id in ids for order_id in kinds)
+    assert "999-4" not in ids and "999-4294967297" not in ids
+    assert len(ids) == len(kinds)
