@@ -69,10 +69,10 @@ def _fixture_answers() -> Answer:
     return lambda method, path, headers, body: canned.get(path, missing)
 
 
-def _fake_answers(orders: int, seed: int) -> Answer:
+def _fake_answers(orders: int, seed: int, days: float) -> Answer:
     from zonos_async.testing import FakeClock, FakeZonos, FaultDecision
 
-    fake = FakeZonos.seeded(orders=orders, seed=seed, clock=FakeClock(ticking=True))
+    fake = FakeZonos.seeded(orders=orders, seed=seed, days=days, clock=FakeClock(ticking=True))
     no_fault = FaultDecision()
 
     def answer(method: str, path: str, headers: dict[str, str], body: bytes) -> bytes | None:
@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--days", type=float, default=60.0, help="orders placed over these days")
     parser.add_argument("--http", choices=("raw", "uvicorn"), default="raw")
     parser.add_argument("--answers", choices=("fake", "fixture"), default="fake")
     parser.add_argument("--memo-reads", action="store_true", help="see the module docstring")
@@ -213,7 +214,10 @@ def main(argv: list[str] | None = None) -> None:
             parser.error("--http uvicorn serves the fake's ASGI app only")
         _serve_uvicorn(args.host, args.port, args.orders, args.seed, latency)
         return
-    answer = _fake_answers(args.orders, args.seed) if args.answers == "fake" else _fixture_answers()
+    if args.answers == "fake":
+        answer = _fake_answers(args.orders, args.seed, args.days)
+    else:
+        answer = _fixture_answers()
     if args.memo_reads:
         answer = _memoized_reads(answer, args.orders)
     asyncio.run(_serve_raw(args.host, args.port, answer, latency))

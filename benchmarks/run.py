@@ -4,6 +4,7 @@
     python benchmarks/run.py                      # the full run (~10 minutes on 2 cores)
     python benchmarks/run.py --quick              # tiny N, one repeat: proves it runs (CI smoke)
     python benchmarks/run.py --out docs/performance.md
+    python benchmarks/run.py --importer-only      # just the importer targets of issue 6
 
 The server (the fake's answers behind a minimal HTTP server, see ``_fake_server.py`` and
 ``--server``) runs in its own process pinned to the second CPU; every client run is a fresh
@@ -31,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -44,6 +45,15 @@ from benchmarks._common import (
     ROOT,
     detail_body,
     order_ids,
+)
+from benchmarks._importer import (
+    ImportPlan,
+    ImportResults,
+    import_plan,
+    importer_target_rows,
+    measure_importer,
+    render_importer,
+    render_importer_only,
 )
 from benchmarks.clients import CLIENTS
 
@@ -59,10 +69,13 @@ PACKAGES: Final = (
 )  # fmt: skip
 
 ASYNCIO_CLIENTS: Final = (
-    "zonos", "zonos_httpx", "httpx", "aiohttp", "requests", "httpx2", "floor", "proto_direct",
-    "proto_transport", "proto_httpcore2",
+    "zonos", "zonos_httpx", "httpx", "aiohttp", "requests", "httpx2", "floor",
 )  # fmt: skip
-TRIO_CLIENTS: Final = ("zonos", "httpx", "httpx2", "proto_httpcore2")
+TRIO_CLIENTS: Final = ("zonos", "httpx", "httpx2")
+# The prototypes that chose the session's transports (``--clients proto_wire,...`` runs them):
+# proto_wire became the native client, proto_httpcore2 the trio path; proto_direct (aiohttp)
+# and proto_transport (an httpx transport on aiohttp) lost to them.
+PROTOTYPES: Final = ("proto_direct", "proto_transport", "proto_httpcore2", "proto_wire")
 QUICK_CLIENTS: Final = ("zonos", "httpx")
 
 
@@ -82,21 +95,33 @@ class Plan:
     big_orders: int
     big_rounds: int
     quick: bool = False
+    importer: ImportPlan | None = None  # table 5 (benchmarks/_importer.py); None: not run
 
     def wall_calls(self, concurrency: int) -> int:
         """N for the latency table: the smallest multiple of C whose bound is >= bound_s."""
         return concurrency * math.ceil(self.bound_s / LATENCY_S)
 
 
+def _runs_on(client: str, backend: str) -> bool:
+    try:
+        module = importlib.import_module(CLIENTS[client])
+    except ImportError:
+        return True  # its cells then say why
+    return backend in module.BACKENDS or (client == "requests" and backend == "asyncio")
+
+
 def _plan(args: argparse.Namespace) -> Plan:
-    def pick(names: Sequence[str]) -> tuple[str, ...]:
-        wanted = args.clients.split(",") if args.clients else None
-        return tuple(n for n in names if wanted is None or n in wanted)
+    def pick(names: Sequence[str], backend: str = "asyncio") -> tuple[str, ...]:
+        if not args.clients:
+            return tuple(names)
+        wanted = args.clients.split(",")
+        known = dict.fromkeys((*names, *PROTOTYPES))
+        return tuple(n for n in known if n in wanted and _runs_on(n, backend))
 
     if args.quick:
         return Plan(
             asyncio_clients=pick(QUICK_CLIENTS),
-            trio_clients=pick(("zonos",)),
+            trio_clients=pick(("zonos",), "trio"),
             cpu_concurrency=(1, 10),
             wall_concurrency=(10,),
             cpu_calls=50,
@@ -110,7 +135,7 @@ def _plan(args: argparse.Namespace) -> Plan:
         )
     return Plan(
         asyncio_clients=pick(ASYNCIO_CLIENTS),
-        trio_clients=pick(TRIO_CLIENTS) if not args.no_trio else (),
+        trio_clients=pick(TRIO_CLIENTS, "trio") if not args.no_trio else (),
         cpu_concurrency=(1, 10, 100),
         wall_concurrency=(1, 10, 50, 100),
         cpu_calls=args.calls,
@@ -187,8 +212,20 @@ def _post_detail(port: int, order_id: str) -> tuple[int, bytes]:
 
 
 @contextlib.contextmanager
-def serve(kind: str, latency_ms: float, orders: int, cpus: set[int] | None) -> Iterator[Server]:
-    """Start the fake (or the stand-in) on a free loopback port; always stop it."""
+def serve(
+    kind: str,
+    latency_ms: float,
+    orders: int,
+    cpus: set[int] | None,
+    *,
+    memo_reads: bool = False,
+    days: float | None = None,
+) -> Iterator[Server]:
+    """Start the fake (or the stand-in) on a free loopback port; always stop it.
+
+    ``memo_reads``: the raw server answers each distinct ``orderDetail`` from memory after the
+    fake computed it once (see ``_fake_server.py``), so the server is not the bottleneck.
+    """
     port = _free_port()
     if kind == "fake-cli":
         command = [sys.executable, "-m", "zonos_async.testing", "serve"]
@@ -201,6 +238,10 @@ def serve(kind: str, latency_ms: float, orders: int, cpus: set[int] | None) -> I
         command += ["--answers", answers]
     command += ["--host", "127.0.0.1", "--port", str(port), "--orders", str(orders)]
     command += ["--latency-ms", f"{latency_ms:g}", "--seed", "1"]
+    if memo_reads and kind in ("fake", "standin"):
+        command.append("--memo-reads")
+    if days is not None and kind == "fake":
+        command += ["--days", f"{days:g}"]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
@@ -285,6 +326,7 @@ class Results:
     body_bytes: int = 0
     seconds: float = 0.0
     load: list[str] = field(default_factory=list)
+    importer: ImportResults | None = None
 
     def add(self, key: tuple[str, int, str, int], run: Run) -> None:
         self.runs.setdefault(key, []).append(run)
@@ -325,7 +367,7 @@ def measure(plan: Plan, server_kind: str, log: Callable[[str], None]) -> Results
     started = time.perf_counter()
     groups = [("asyncio", plan.asyncio_clients), ("trio", plan.trio_clients)]
     for latency_ms in (0, int(LATENCY_S * 1000)):
-        with serve(server_kind, latency_ms, plan.orders, server_cpus) as server:
+        with serve(server_kind, latency_ms, plan.orders, server_cpus, memo_reads=True) as server:
             results.servers[latency_ms] = server.kind
             if latency_ms == 0:
                 results.body_bytes = len(server.detail_body)
@@ -460,7 +502,8 @@ def render(plan: Plan, results: Results) -> str:
     servers = results.servers
     server_text = {
         "fake": "the fake's answers (`FakeZonos.respond`) behind a minimal asyncio HTTP/1.1 "
-        "server (`benchmarks/_fake_server.py`)",
+        "server (`benchmarks/_fake_server.py`), each distinct `orderDetail` answer computed by "
+        "the fake once, before the run, then served from memory (`--memo-reads`)",
         "fake-uvicorn": "the fake (`FakeZonos.asgi_app` under uvicorn)",
         "fake-cli": "the fake (`python -m zonos_async.testing serve`)",
         "standin": "a canned fixture behind a minimal asyncio HTTP/1.1 server",
@@ -511,6 +554,8 @@ def render(plan: Plan, results: Results) -> str:
             add(f"| {_label_safe(client)} | " + " | ".join(cells) + " |")
         add("")
     out += _render_parse(results.parse)
+    if results.importer is not None:
+        out += render_importer(results.importer)
     out += _render_targets(plan, results)
     return "\n".join(out) + "\n"
 
@@ -596,10 +641,13 @@ def _render_targets(plan: Plan, results: Results) -> list[str]:
             ok = None if math.isnan(ours + peer) else ours <= peer * TRIO_TOLERANCE
             out.append(f"| trio: wall/bound no worse than hand-written httpx at 50 ms, C={c} | "
                        f"{_fmt(ours, 2)} vs {_fmt(peer, 2)} | {_check(ok)} |")  # fmt: skip
+    if results.importer is not None:
+        for name, measured, ok in importer_target_rows(results.importer):
+            out.append(f"| {name} | {measured} | {_check(ok)} |")
     out.append("")
     protos = [
         p
-        for p in ("proto_direct", "proto_transport", "proto_httpcore2")
+        for p in ("proto_direct", "proto_transport", "proto_httpcore2", "proto_wire")
         if p in plan.asyncio_clients
     ]
     if protos and "aiohttp" in plan.asyncio_clients:
@@ -617,6 +665,13 @@ def _render_targets(plan: Plan, results: Results) -> list[str]:
                        + " | ".join(f"{m} {_check(ok)}" for _, m, ok in rows) + " |")  # fmt: skip
         out.append("")
     return out
+
+
+def _measure_importer(plan: ImportPlan, log: Callable[[str], None]) -> ImportResults:
+    """Table 5, against the fake only: the importer lists before it fetches."""
+    if not _fake_available():
+        return ImportResults(plan, skipped="the importer needs the fake (zonos_async.testing)")
+    return measure_importer(plan, serve, _cpus(), log)
 
 
 INTRO: Final = """# Performance
@@ -643,6 +698,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", help="comma-separated subset of: " + ", ".join(CLIENTS))
     parser.add_argument("--no-trio", action="store_true", help="skip the trio tables")
     parser.add_argument(
+        "--no-importer", action="store_true", help="skip the importer table (issue 6)"
+    )
+    parser.add_argument(
+        "--importer-only", action="store_true",
+        help="only the importer table and its targets (no client or parse tables)",
+    )  # fmt: skip
+    parser.add_argument(
         "--server", choices=("auto", "fake", "fake-uvicorn", "fake-cli", "standin"),
         default="auto",
         help="auto: fake if zonos_async.testing is there, else standin. fake: the fake's answers "
@@ -657,6 +719,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeats < 1 or args.calls < 1:
         parser.error("--repeats and --calls must be positive")
     plan = _plan(args)
+    if args.no_importer and args.importer_only:
+        parser.error("--no-importer and --importer-only exclude each other")
+    if not args.no_importer:
+        plan = replace(plan, importer=import_plan(args.quick, args.repeats))
     kind = args.server
     if kind == "auto":
         kind = "fake" if _fake_available() else "standin"
@@ -666,14 +732,26 @@ def main(argv: list[str] | None = None) -> int:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    if args.importer_only:
+        assert plan.importer is not None
+        only = _measure_importer(plan.importer, log)
+        report = render_importer_only(only, machine())
+        print(report)
+        if args.out is not None:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(report)
+        return 1 if args.quick and only.failed() else 0
     results = measure(plan, kind, log)
+    if plan.importer is not None:
+        results.importer = _measure_importer(plan.importer, log)
     report = render(plan, results)
     print(report)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(INTRO + report)
     failed = [key for key, runs in results.runs.items() if all(r.error for r in runs)]
-    return 1 if args.quick and failed else 0
+    importer_failed = results.importer is not None and results.importer.failed()
+    return 1 if args.quick and (failed or importer_failed) else 0
 
 
 if __name__ == "__main__":

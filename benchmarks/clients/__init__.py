@@ -19,4 +19,5 @@ CLIENTS: Final = {
     "proto_direct": "benchmarks.clients.proto_direct",
     "proto_transport": "benchmarks.clients.proto_transport",
     "proto_httpcore2": "benchmarks.clients.proto_httpcore2",
+    "proto_wire": "benchmarks.clients.proto_wire",
 }
