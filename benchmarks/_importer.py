@@ -292,7 +292,8 @@ def render_importer(results: ImportResults) -> list[str]:
         + " into a "
         "`JsonLinesSink` with a `FileCheckpoint`, flushing and committing every 500 orders) "
         "against the fake over HTTP, and checks the file holds every seeded order exactly once. "
-        "The fake seeds its orders evenly over 60 days, so a bigger fake means denser windows. "
+        "The fake places its orders evenly: over 60 days for the wall row, over the days each "
+        "memory row names. "
         f"Session HTTP backend: {', '.join(f'`{b}`' for b in results.backends()) or '–'}"
         + (
             " (**more than one: the package changed during the run; the figures do not compare**)."

@@ -29,7 +29,7 @@ import os
 import re
 import tempfile
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -314,40 +314,98 @@ _FULL_ID = re.compile(r"(\d+)-(\d+)")
 
 
 _MAX_PACKED: Final = 2**32
+_CHUNK_BITS: Final = 16
+_LOW_MASK: Final = (1 << _CHUNK_BITS) - 1
+_DENSE: Final = 4096
+"""A chunk holding more numbers than this is a bitmap (8 KB) instead of a 2-byte list."""
+
+
+class _Chunk:
+    """The numbers that share their high 16 bits: a sorted 2-byte list, or a bitmap when dense."""
+
+    __slots__ = ("bits", "low")
+
+    def __init__(self) -> None:
+        self.low: array[int] | None = array("H")
+        self.bits: bytearray | None = None
+
+    def __contains__(self, low: int) -> bool:
+        if self.bits is not None:
+            return bool(self.bits[low >> 3] & (1 << (low & 7)))
+        assert self.low is not None
+        index = bisect.bisect_left(self.low, low)
+        return index < len(self.low) and self.low[index] == low
+
+    def __iter__(self) -> Iterator[int]:
+        if self.bits is None:
+            assert self.low is not None
+            yield from self.low
+            return
+        for index, byte in enumerate(self.bits):
+            if byte:
+                yield from (index * 8 + bit for bit in range(8) if byte >> bit & 1)
+
+    def add(self, low: int) -> bool:
+        if self.bits is not None:
+            mask = 1 << (low & 7)
+            if self.bits[low >> 3] & mask:
+                return False
+            self.bits[low >> 3] |= mask
+            return True
+        numbers = self.low
+        assert numbers is not None
+        if not numbers or numbers[-1] < low:  # ids arrive nearly in ascending order
+            numbers.append(low)
+        else:
+            index = bisect.bisect_left(numbers, low)
+            if index < len(numbers) and numbers[index] == low:
+                return False
+            numbers.insert(index, low)
+        if len(numbers) > _DENSE:
+            self.bits = bytearray((_LOW_MASK + 1) // 8)
+            for each in numbers:
+                self.bits[each >> 3] |= 1 << (each & 7)
+            self.low = None
+        return True
 
 
 class _IdSet:
-    """Order ids in about 4 bytes each: one sorted ``array`` of numbers per store prefix.
+    """Order ids in at most 2 bytes each (1 bit each where they are dense), by store prefix.
 
-    A 100,000-order file would need ~9 MB as a set of strings. Ids arrive nearly
-    in ascending order, so inserting near the end is cheap. Numbers of 2**32 and
-    more (none seen in practice) are kept as strings.
+    A 100,000-order file would need ~9 MB as a set of strings, and a sink's memory
+    would then grow with its file. Numbers are split by their high 16 bits into
+    chunks, each a sorted 2-byte list or, past 4,096 numbers, an 8 KB bitmap.
+    Numbers of 2**32 and more (none seen in practice) are kept as strings.
     """
 
     def __init__(self) -> None:
-        self._numbers: dict[str, array[int]] = {}
+        self._chunks: dict[tuple[str, int], _Chunk] = {}
         self._other: set[str] = set()
         self._count = 0
 
     def __len__(self) -> int:
         return self._count
 
-    def _split(self, order_id: str) -> tuple[str, int] | None:
+    def __iter__(self) -> Iterator[str]:
+        for (prefix, high), chunk in sorted(self._chunks.items()):
+            yield from (f"{prefix}-{high << _CHUNK_BITS | low}" for low in chunk)
+        yield from self._other
+
+    def _split(self, order_id: str) -> tuple[tuple[str, int], int] | None:
         match = _FULL_ID.fullmatch(order_id)
         if match is None or len(match.group(2)) > 10:
             return None
         number = int(match.group(2))
-        return (match.group(1), number) if number < _MAX_PACKED else None
+        if number >= _MAX_PACKED:
+            return None
+        return (match.group(1), number >> _CHUNK_BITS), number & _LOW_MASK
 
     def __contains__(self, order_id: str) -> bool:
         split = self._split(order_id)
         if split is None:
             return order_id in self._other
-        numbers = self._numbers.get(split[0])
-        if numbers is None:
-            return False
-        index = bisect.bisect_left(numbers, split[1])
-        return index < len(numbers) and numbers[index] == split[1]
+        chunk = self._chunks.get(split[0])
+        return chunk is not None and split[1] in chunk
 
     def add(self, order_id: str) -> bool:
         """Add; ``False`` when it was already there."""
@@ -356,17 +414,12 @@ class _IdSet:
             if order_id in self._other:
                 return False
             self._other.add(order_id)
-            self._count += 1
-            return True
-        numbers = self._numbers.setdefault(split[0], array("I"))
-        number = split[1]
-        if not numbers or numbers[-1] < number:
-            numbers.append(number)
         else:
-            index = bisect.bisect_left(numbers, number)
-            if index < len(numbers) and numbers[index] == number:
+            chunk = self._chunks.get(split[0])
+            if chunk is None:
+                chunk = self._chunks[split[0]] = _Chunk()
+            if not chunk.add(split[1]):
                 return False
-            numbers.insert(index, number)
         self._count += 1
         return True
 
@@ -512,11 +565,7 @@ class JsonLinesSink:
 
     def ids(self) -> Sequence[str]:
         """Every order id in the file (and written since), for reconciliation."""
-        found: list[str] = []
-        for prefix, numbers in self._ids._numbers.items():
-            found.extend(f"{prefix}-{number}" for number in numbers)
-        found.extend(self._ids._other)
-        return found
+        return list(self._ids)
 
 
 def _line_id(line: bytes) -> str | None:

@@ -168,3 +168,27 @@ def test_the_sinks_id_index_keeps_every_kind_of_id_once() -> None:
     assert all(order_id in ids for order_id in kinds)
     assert "999-4" not in ids and "999-4294967297" not in ids
     assert len(ids) == len(kinds)
+    assert sorted(ids) == sorted(kinds)
+
+
+@pytest.mark.parametrize("count", [10, 5_000, 70_000], ids=["sparse", "dense", "two-chunks"])
+def test_the_sinks_id_index_agrees_with_a_set(count: int) -> None:
+    from random import Random
+
+    from zonos_async._checkpoint import _IdSet
+
+    rng = Random(count)
+    numbers = [rng.randrange(60_000, 200_000) for _ in range(count)]
+    numbers += numbers[: count // 3]  # some ids come again
+    head = numbers[: count // 2]
+    rng.shuffle(head)
+    numbers[: count // 2] = head  # and the first half out of order
+    ids, truth = _IdSet(), set()
+    for number in numbers:
+        order_id = f"999-{number}"
+        assert ids.add(order_id) is (order_id not in truth)
+        truth.add(order_id)
+    assert len(ids) == len(truth)
+    assert set(ids) == truth
+    assert all(f"999-{n}" in ids for n in range(59_990, 200_010) if f"999-{n}" in truth)
+    assert not any(f"888-{n}" in ids for n in numbers[:100])
