@@ -1,12 +1,13 @@
-"""How a session moves bytes: through httpx, or straight through aiohttp or httpcore2.
+"""How a session moves bytes through httpx, httpcore2 or aiohttp (the native client: _native).
 
 The session only needs "POST these bytes, give me status, headers and body".
 httpx is the public seam (``client=``, ``transport=``, respx, ``MockTransport``),
 but its default transport (httpcore 1.0.9) costs several times aiohttp's CPU per
 call under concurrency, and its pool does O(n²) bookkeeping (encode/httpx#3215).
-So a session that was given neither a client nor a transport posts through
-aiohttp under asyncio, and through httpcore2's pool (the maintained fork's) under
-trio when the ``trio`` extra installed it; everything else goes through httpx.
+So a session that was given neither a client nor a transport posts through the
+native client under asyncio (``_native.py``), and through httpcore2's pool (the
+maintained fork's) under trio when the ``trio`` extra installed it; aiohttp is
+there on request (``http_backend="aiohttp"``); everything else goes through httpx.
 All raise the library's own transport errors, so callers never see which ran.
 """
 
@@ -242,7 +243,7 @@ _TRANSPORT_METHOD = httpx.AsyncHTTPTransport.handle_async_request
 def httpx_is_mocked() -> bool:
     """Whether respx (or a similar tool) has patched httpx's default transport right now.
 
-    A session on the aiohttp fast path then sends through httpx instead, so
+    A session on a non-httpx path then sends through httpx instead, so
     ``with respx.mock: ...`` catches its calls as it would any httpx client's.
     """
     return (
