@@ -65,6 +65,11 @@ class TransportFailure(Exception):
         self.kind = kind
         self.detail = detail
 
+    @classmethod
+    def of(cls, exc: BaseException, *, timed_out: bool) -> TransportFailure:
+        """The failure for a client library's error: its class name and text, not the error."""
+        return cls(timed_out=timed_out, kind=type(exc).__name__, detail=str(exc))
+
 
 class HttpxBackend:
     """Posts through an ``httpx.AsyncClient``: the caller's own, or one made from a transport."""
@@ -82,13 +87,9 @@ class HttpxBackend:
         try:
             response = await self.client.send(request)
         except httpx.TimeoutException as exc:
-            raise TransportFailure(
-                timed_out=True, kind=type(exc).__name__, detail=str(exc)
-            ) from None
+            raise TransportFailure.of(exc, timed_out=True) from None
         except httpx.TransportError as exc:
-            raise TransportFailure(
-                timed_out=False, kind=type(exc).__name__, detail=str(exc)
-            ) from None
+            raise TransportFailure.of(exc, timed_out=False) from None
         return RawResponse(response.status_code, response.headers, response.content)
 
     async def aclose(self) -> None:
@@ -146,13 +147,9 @@ class AiohttpBackend:
                 body = await response.read()
                 return RawResponse(response.status, response.headers, body)
         except (aiohttp.ServerTimeoutError, TimeoutError, self._asyncio_timeout) as exc:
-            raise TransportFailure(
-                timed_out=True, kind=type(exc).__name__, detail=str(exc)
-            ) from None
+            raise TransportFailure.of(exc, timed_out=True) from None
         except aiohttp.ClientError as exc:
-            raise TransportFailure(
-                timed_out=False, kind=type(exc).__name__, detail=str(exc)
-            ) from None
+            raise TransportFailure.of(exc, timed_out=False) from None
 
     async def aclose(self) -> None:
         await self._session.close()
@@ -198,13 +195,9 @@ class Httpcore2Backend:
                 "POST", url, headers=list(headers.items()), content=content, extensions=extensions
             )
         except self._timed_out as exc:
-            raise TransportFailure(
-                timed_out=True, kind=type(exc).__name__, detail=str(exc)
-            ) from None
+            raise TransportFailure.of(exc, timed_out=True) from None
         except self._failed as exc:
-            raise TransportFailure(
-                timed_out=False, kind=type(exc).__name__, detail=str(exc)
-            ) from None
+            raise TransportFailure.of(exc, timed_out=False) from None
         # The protocol only looks headers up by their lower-case names.
         received = {
             name.decode("latin-1").lower(): value.decode("latin-1")

@@ -31,6 +31,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Final, Literal, Protocol
 
 import anyio
+import attrs
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from attrs import define, frozen
@@ -42,6 +43,7 @@ from ._status import OrderStatus
 
 __all__ = [
     "ImportStats",
+    "OrderLister",
     "OrderSource",
     "OrderStream",
     "TestOrders",
@@ -63,8 +65,8 @@ _UNORDERED_AHEAD_MIN: Final = 1024
 _NUMBER = re.compile(r"(\d+)$")
 
 
-class OrderSource(Protocol):
-    """What the importer needs from a :class:`~zonos_async.Session` (so tests may wrap one)."""
+class OrderLister(Protocol):
+    """A :class:`~zonos_async.Session`'s ``order_numbers``: what every job that lists needs."""
 
     async def order_numbers(
         self,
@@ -75,6 +77,10 @@ class OrderSource(Protocol):
         missing_merchant_order_id: bool = ...,
         statuses: bool = ...,
     ) -> OrderNumbersPage: ...
+
+
+class OrderSource(OrderLister, Protocol):
+    """What the importer needs from a :class:`~zonos_async.Session` (so tests may wrap one)."""
 
     async def order_detail(
         self, order_id: str | int | None = ..., *, reference_id: str | None = ...
@@ -151,22 +157,12 @@ class _Counters:
 
     def snapshot(self) -> ImportStats:
         end = self.finished if self.finished is not None else anyio.current_time()
-        return ImportStats(
-            windows=self.windows,
-            windows_listed=self.windows_listed,
-            listing_done=self.listing_done,
-            listed=self.listed,
-            duplicates=self.duplicates,
-            skipped=self.skipped,
-            already_done=self.already_done,
-            fetched=self.fetched,
-            yielded=self.yielded,
-            in_flight=self.in_flight,
-            peak_in_flight=self.peak_in_flight,
-            ready=self.ready,
-            peak_ready=self.peak_ready,
-            elapsed=end - self.started,
-        )
+        counts = attrs.asdict(self, recurse=False, filter=lambda a, _: a.name in _STAT_NAMES)
+        return ImportStats(**counts, elapsed=end - self.started)
+
+
+_STAT_NAMES: Final = frozenset(a.name for a in attrs.fields(ImportStats)) - {"elapsed"}
+"""The counters a snapshot copies as they are; every other stat is derived."""
 
 
 Key = tuple[int, int, str]

@@ -16,7 +16,8 @@ import anyio
 from attrs import field, frozen
 
 from ._errors import InvalidRequestError, ZonosError
-from ._models import OrderNumbersPage, UpdateResult
+from ._models import UpdateResult
+from ._pipeline import OrderLister
 from ._protocol import normalize_order_id
 
 __all__ = ["ReconcileReport", "ReconcileSource", "reconcile"]
@@ -25,21 +26,11 @@ DEFAULT_PUSH_CONCURRENCY = 8
 _WINDOW_DAYS = 31
 
 
-class ReconcileSource(Protocol):
+class ReconcileSource(OrderLister, Protocol):
     """What :func:`reconcile` needs from a :class:`~zonos_async.Session`."""
 
     @property
     def store(self) -> int: ...
-
-    async def order_numbers(
-        self,
-        *,
-        since_date: object = ...,
-        through_date: object = ...,
-        since_order_id: str | int | None = ...,
-        missing_merchant_order_id: bool = ...,
-        statuses: bool = ...,
-    ) -> OrderNumbersPage: ...
 
     async def update_merchant_order_id(
         self, order_id: str | int, merchant_order_id: str
