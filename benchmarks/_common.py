@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Final
@@ -19,6 +22,8 @@ __all__ = [
     "SyncCall",
     "detail_body",
     "order_ids",
+    "pinned",
+    "run_pinned",
 ]
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -43,3 +48,29 @@ def detail_body(order_id: str) -> bytes:
     """The request body a hand-written client sends (what the vendor's examples send)."""
     payload = {"store": str(STORE), "secret": SECRET, "orderId": order_id}
     return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def pinned(cpus: set[int] | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that pins a child process to ``cpus`` (None: no pinning)."""
+    return None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
+
+
+def run_pinned(
+    module: str, spec: dict[str, Any], cpus: set[int] | None, timeout: float
+) -> dict[str, Any]:
+    """``python -m module '<spec as JSON>'`` in a fresh pinned process: its last output line.
+
+    Never raises: a timeout or a failed process becomes ``{"error": <what it said last>}``.
+    """
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", module, json.dumps(spec)],
+            cwd=ROOT, capture_output=True, timeout=timeout, preexec_fn=pinned(cpus), check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+        return {"error": tail[0]}
+    result: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    return result

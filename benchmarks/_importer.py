@@ -20,10 +20,7 @@ from __future__ import annotations
 import http.client
 import json
 import math
-import os
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -31,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
-from benchmarks._common import HEADERS, ROOT, SECRET, STORE
+from benchmarks._common import HEADERS, SECRET, STORE, run_pinned
 
 __all__ = [
     "ImportPlan",
@@ -139,25 +136,9 @@ def _growth_mb(run: dict[str, Any]) -> float:
     return float(run["rss_peak"] - run["rss_baseline"]) / MB
 
 
-def _pinned(cpus: set[int] | None) -> Callable[[], None] | None:
-    return None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
-
-
 def _drive(spec: dict[str, Any], cpus: set[int] | None) -> dict[str, Any]:
     """One fresh, pinned ``_import_driver`` process; never raises (a failure is ``error``)."""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "benchmarks._import_driver", json.dumps(spec)],
-            cwd=ROOT, capture_output=True, timeout=TIMEOUT_S, preexec_fn=_pinned(cpus),
-            check=False,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {TIMEOUT_S:.0f} s"}
-    if done.returncode != 0:
-        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
-        return {"error": tail[0]}
-    result: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
-    return result
+    return run_pinned("benchmarks._import_driver", spec, cpus, TIMEOUT_S)
 
 
 def _probe_window(base_url: str, days: int) -> dict[str, Any]:

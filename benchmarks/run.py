@@ -20,7 +20,6 @@ import contextlib
 import http.client
 import importlib.metadata
 import importlib.util
-import json
 import math
 import os
 import platform
@@ -45,6 +44,8 @@ from benchmarks._common import (
     ROOT,
     detail_body,
     order_ids,
+    pinned,
+    run_pinned,
 )
 from benchmarks._importer import (
     ImportPlan,
@@ -162,12 +163,6 @@ def _cpus() -> tuple[set[int] | None, set[int] | None]:
     return {available[0]}, {available[1]}
 
 
-def _pinned(cpus: set[int] | None) -> Callable[[], None] | None:
-    if cpus is None:
-        return None
-    return lambda: os.sched_setaffinity(0, cpus)
-
-
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -245,7 +240,7 @@ def serve(
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-            preexec_fn=_pinned(cpus),
+            preexec_fn=pinned(cpus),
         )  # fmt: skip
         try:
             body = _wait_ready(process, port, log)
@@ -296,20 +291,11 @@ def run_client(
         "c": concurrency, "warmup": warmup, "orders": orders, "limit": 100,
     }  # fmt: skip
     server_before = server.cpu_seconds()
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "benchmarks._driver", json.dumps(spec)],
-            cwd=ROOT, capture_output=True, timeout=CLIENT_TIMEOUT_S, preexec_fn=_pinned(cpus),
-            check=False,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        return Run(error=f"timed out after {CLIENT_TIMEOUT_S:.0f} s")
+    result = run_pinned("benchmarks._driver", spec, cpus, CLIENT_TIMEOUT_S)
     server_cpu = server.cpu_seconds() - server_before
-    if done.returncode != 0:
-        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
-        print(f"  ! {client}/{backend} C={concurrency}: {tail[0]}", file=sys.stderr)
-        return Run(error=tail[0])
-    result = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    if "error" in result:
+        print(f"  ! {client}/{backend} C={concurrency}: {result['error']}", file=sys.stderr)
+        return Run(error=result["error"])
     return Run(result["cpu"], result["wall"], n, server_cpu / (n + warmup + 1))
 
 
@@ -423,16 +409,7 @@ def _parse_cost(plan: Plan, body: bytes, cpus: set[int] | None) -> dict[str, Any
             "iterations": plan.parse_iterations, "big_orders": plan.big_orders,
             "big_rounds": plan.big_rounds,
         }  # fmt: skip
-        done = subprocess.run(
-            [sys.executable, "-m", "benchmarks._parse", json.dumps(spec)],
-            cwd=ROOT, capture_output=True, timeout=CLIENT_TIMEOUT_S, preexec_fn=_pinned(cpus),
-            check=False,
-        )  # fmt: skip
-    if done.returncode != 0:
-        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
-        return {"error": tail[0]}
-    parsed: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
-    return parsed
+        return run_pinned("benchmarks._parse", spec, cpus, CLIENT_TIMEOUT_S)
 
 
 # --- Reporting -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -58,8 +58,13 @@ class _Connection(asyncio.Protocol):
             waiter.set_result((int(head[9:12]), body))
 
 
+RawPost = Callable[[bytes], Awaitable[tuple[int, bytes]]]
+"""POST one ``orderDetail`` body; the answer's status and body."""
+
+
 @asynccontextmanager
-async def open_client(base_url: str, limit: int) -> AsyncIterator[AsyncCall]:
+async def raw_poster(base_url: str, limit: int) -> AsyncIterator[RawPost]:
+    """At most ``limit`` keep-alive connections; a call waits for one, then posts on it."""
     parts = urlsplit(base_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     loop = asyncio.get_running_loop()
@@ -70,8 +75,7 @@ async def open_client(base_url: str, limit: int) -> AsyncIterator[AsyncCall]:
         + "".join(f"{k}: {v}\r\n" for k, v in HEADERS.items())
     ).encode()
 
-    async def call(order_id: str) -> Any:
-        body = detail_body(order_id)
+    async def post(body: bytes) -> tuple[int, bytes]:
         async with slots:
             while idle and idle[-1].transport is None:
                 idle.pop()
@@ -83,19 +87,30 @@ async def open_client(base_url: str, limit: int) -> AsyncIterator[AsyncCall]:
             conn.waiter = loop.create_future()
             conn.transport.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
             try:
-                status, content = await conn.waiter
+                answer = await conn.waiter
             except BaseException:
                 if conn.transport is not None:
                     conn.transport.close()
                 raise
             idle.append(conn)
-        if status != 200:
-            raise RuntimeError(f"HTTP {status}")
-        return json.loads(content)
+            return answer
 
     try:
-        yield call
+        yield post
     finally:
         for conn in idle:
             if conn.transport is not None:
                 conn.transport.close()
+
+
+@asynccontextmanager
+async def open_client(base_url: str, limit: int) -> AsyncIterator[AsyncCall]:
+    async with raw_poster(base_url, limit) as post:
+
+        async def call(order_id: str) -> Any:
+            status, content = await post(detail_body(order_id))
+            if status != 200:
+                raise RuntimeError(f"HTTP {status}")
+            return json.loads(content)
+
+        yield call

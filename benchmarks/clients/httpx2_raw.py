@@ -5,30 +5,15 @@ The same code as ``httpx_raw``: ``AsyncClient.post`` + ``json.loads``, keep-aliv
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any, Final
+from typing import Final
 
-import httpx2 as httpx
+import httpx2
 
-from benchmarks._common import HEADERS, ORDER_DETAIL_PATH, AsyncCall, detail_body
+from benchmarks.clients.httpx_raw import client_of
 
 __all__ = ["BACKENDS", "LABEL", "open_client"]
 
 LABEL: Final = "hand-written httpx2 (`AsyncClient.post` + `json.loads`)"
 BACKENDS: Final = ("asyncio", "trio")
 
-
-@asynccontextmanager
-async def open_client(base_url: str, limit: int) -> AsyncIterator[AsyncCall]:
-    limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
-    url = base_url + ORDER_DETAIL_PATH
-    async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
-
-        async def call(order_id: str) -> Any:
-            response = await client.post(url, content=detail_body(order_id), headers=HEADERS)
-            response.raise_for_status()
-            return json.loads(response.content)
-
-        yield call
+open_client: Final = client_of(httpx2)
