@@ -14,8 +14,7 @@ import pytest_asyncio
 from conftest import catalog
 
 import zonos_async
-from zonos_async import OrderStatus, Session
-from zonos_async import _protocol as protocol
+from zonos_async import OrderStatus, Session, protocol
 from zonos_async.testing import FakeClock, FakeZonos
 
 pytestmark = pytest.mark.asyncio

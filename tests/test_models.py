@@ -11,7 +11,7 @@ from conftest import load
 
 from zonos_async import Order, OrderNumbersPage, OrderStatus, ResponseParseError
 from zonos_async._converter import make_converter, parse_timestamp
-from zonos_async._protocol import parse_order, parse_order_numbers
+from zonos_async.protocol import parse_order, parse_order_numbers
 
 strict = make_converter(forbid_extra_keys=True)
 
@@ -214,7 +214,7 @@ def test_bad_timestamps(bad: object) -> None:
 
 
 def test_secret_is_not_in_credentials_repr() -> None:
-    from zonos_async._protocol import Credentials
+    from zonos_async.protocol import Credentials
 
     creds = Credentials.of(999, "f5bde245-f55e-414d-b722-80b25161c12c")
     assert "f5bde245" not in repr(creds)

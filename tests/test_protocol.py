@@ -6,11 +6,12 @@ import json
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+import httpx
 import pytest
 from conftest import STORE, catalog
 
 import zonos_async as z
-from zonos_async import _protocol as protocol
+from zonos_async import protocol
 
 ENDPOINTS = {
     "orderNumbers": protocol.ORDER_NUMBERS,
@@ -349,3 +350,44 @@ def test_bad_credentials(store: object, secret: object, said: str) -> None:
 def test_encode_puts_credentials_first_as_strings() -> None:
     body = protocol.encode(protocol.Credentials.of("999", "s"), {"orderId": "999-1"})
     assert body == b'{"store":"999","secret":"s","orderId":"999-1"}'
+
+
+# --- The core on its own, over plain httpx ----------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_the_core_drives_zonos_over_plain_httpx_without_a_session() -> None:
+    from zonos_async.testing import DOC_SECRET, FakeZonos
+
+    fake = FakeZonos.seeded(orders=5, seed=3)
+    credentials = protocol.Credentials.of(fake.store, DOC_SECRET)
+
+    async def call(
+        http: httpx.AsyncClient, endpoint: protocol.Endpoint, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        answer = await http.post(
+            endpoint.path, content=protocol.encode(credentials, fields), headers=protocol.HEADERS
+        )
+        return protocol.decode(
+            endpoint, answer.status_code, answer.headers, answer.content, credentials.redact
+        )
+
+    async with httpx.AsyncClient(base_url="http://zonos.test", transport=fake.transport()) as http:
+        fields = protocol.order_numbers_fields(
+            credentials.store, since_date=date(2000, 1, 1), statuses=True
+        )
+        page = protocol.parse_order_numbers(
+            await call(http, protocol.ORDER_NUMBERS, fields), credentials.redact
+        )
+        assert len(page) == 5
+        first = page.orders[0]
+        fields = protocol.order_detail_fields(credentials.store, first.id, None)
+        order = protocol.parse_order(
+            await call(http, protocol.ORDER_DETAIL, fields), credentials.redact
+        )
+        assert order.id == first.id
+        assert order.status == first.status
+        fields = protocol.order_detail_fields(credentials.store, "999-1", None)
+        with pytest.raises(z.OrderNotFoundError) as caught:
+            await call(http, protocol.ORDER_DETAIL, fields)
+        assert caught.value.order_id == "999-1"

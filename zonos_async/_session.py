@@ -18,8 +18,7 @@ from typing import Any, Final, Literal, TypeVar, get_args
 import anyio
 import httpx
 
-from . import _pipeline
-from . import _protocol as protocol
+from . import _pipeline, protocol
 from ._backends import (
     AiohttpBackend,
     Backend,
@@ -188,11 +187,7 @@ class Session:
         self._backend: Backend | None = None
         self._mocked_backend: HttpxBackend | None = None
         self._limiter: anyio.CapacityLimiter | None = None
-        self._headers = {
-            "Accept": "application/json",
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-        }
+        self._headers = {**protocol.HEADERS, "User-Agent": USER_AGENT}
 
     @property
     def store(self) -> int:

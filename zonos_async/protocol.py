@@ -1,7 +1,30 @@
 """The Zonos Order API without I/O: build request bodies, read answers.
 
-Everything here is pure, so it is tested without HTTP and shared by the session,
-the importer and anyone who wants to drive Zonos over another transport.
+This is the library's public sans-I/O core. Everything here is pure: no sockets,
+no event loop, no clock. ``Session`` is built on it, and so can you be, to speak
+to Zonos over any transport (a sync ``httpx.Client``, a message queue, a test
+double)::
+
+    import httpx
+    from zonos_async import protocol
+
+    credentials = protocol.Credentials.of(999, "f5bde245-f55e-414d-b722-80b25161c12c")
+    fields = protocol.order_detail_fields(credentials.store, "999-99991", None)
+    endpoint = protocol.ORDER_DETAIL
+    answer = httpx.post(
+        protocol.DEFAULT_BASE + endpoint.path,
+        content=protocol.encode(credentials, fields),
+        headers=protocol.HEADERS,
+    )
+    data = protocol.decode(
+        endpoint, answer.status_code, answer.headers, answer.content, credentials.redact
+    )
+    order = protocol.parse_order(data, credentials.redact)
+
+``*_fields`` check arguments as Zonos would (raising ``InvalidRequestError``
+before anything is sent), ``encode`` makes the body, ``decode`` turns any answer
+into its JSON object or the typed error it stands for, and ``parse_*`` build the
+models.
 
 Reading an answer, in order: 406/415 are header problems; a JSON object with an
 ``error`` key is a Zonos error whatever the status (v1 says 200, v2 says 400);
@@ -51,6 +74,7 @@ from ._status import OrderStatus
 __all__ = [
     "DEFAULT_BASE",
     "ENDPOINTS",
+    "HEADERS",
     "ORDER_DETAIL",
     "ORDER_NUMBERS",
     "UPDATE_MERCHANT_ORDER_ID",
@@ -99,6 +123,12 @@ ENDPOINTS: Final = (
     UPDATE_MERCHANT_ORDER_ID,
     UPDATE_VENDOR_ORDER_STATUS,
 )
+
+HEADERS: Final[Mapping[str, str]] = {
+    "Accept": "application/json",
+    "Content-Type": "application/json",
+}
+"""The headers every request needs (Zonos answers 406/415 without them)."""
 
 
 @frozen
