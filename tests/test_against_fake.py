@@ -153,6 +153,11 @@ async def test_lookup_by_reference(fake: FakeZonos, zonos: Session) -> None:
     assert info.value.reference_id == "cart-0000"
 
 
+async def test_lookup_by_a_numeric_reference(fake: FakeZonos, zonos: Session) -> None:
+    order_id = fake.add_order(reference_id="12345")
+    assert (await zonos.order_detail(reference_id=12345)).id == order_id
+
+
 @pytest.mark.parametrize(
     ("call", "cls"),
     [

@@ -305,6 +305,7 @@ def test_order_numbers_refused(kwargs: dict[str, Any], said: str) -> None:
 def test_order_detail_fields() -> None:
     assert protocol.order_detail_fields(STORE, "1", None) == {"orderId": "999-1"}
     assert protocol.order_detail_fields(STORE, None, "cart-1") == {"referenceId": "cart-1"}
+    assert protocol.order_detail_fields(STORE, None, 12345) == {"referenceId": "12345"}
     for order_id, reference_id in [(None, None), ("1", "cart-1")]:
         with pytest.raises(z.InvalidRequestError, match="exactly one"):
             protocol.order_detail_fields(STORE, order_id, reference_id)

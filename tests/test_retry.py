@@ -283,3 +283,50 @@ async def test_retry_logs_name_the_call_not_the_secret(
     assert any(m.startswith("retrying orderDetail for 999-7") for m in messages)
     assert any("attempt=2 -> HTTP 200" in m for m in messages)
     assert not any(SECRET in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        httpx.Response(200, text="<html>proxy</html>"),  # garbled: Zonos may have applied it
+        error("Could not process order details."),  # Zonos' own failure, after or before? unknown
+    ],
+    ids=["garbled-200", "could-not-process"],
+)
+async def test_an_update_that_may_have_landed_is_read_back_not_resent(
+    zonos: Session, mock: respx.MockRouter, first: httpx.Response
+) -> None:
+    update = mock.post("/v1/updateMerchantOrderId").mock(side_effect=[first])
+    read = mock.post("/v2/orderDetail").mock(return_value=order_with_merchant_id("M-1"))
+    result = await zonos.update_merchant_order_id(5, "M-1")
+    assert result.replayed is True
+    assert (update.call_count, read.call_count) == (1, 1)
+
+
+async def test_a_status_update_after_could_not_process_may_count_as_landed(
+    zonos: Session, mock: respx.MockRouter
+) -> None:
+    mock.post("/v1/updateVendorOrderStatus").mock(
+        side_effect=[
+            error("Could not process order details."),
+            error("OrderId: 999-5 already has current status: VENDOR_SHIPMENT_READY"),
+        ]
+    )
+    result = await zonos.update_vendor_order_status(5, OrderStatus.VENDOR_SHIPMENT_READY)
+    assert result.replayed is True
+
+
+async def test_retry_after_zero_means_now_not_the_backoff(
+    mock: respx.MockRouter, retries: list[RetryDetails]
+) -> None:
+    policy = RetryPolicy(attempts=2, wait_initial=5, wait_max=5)
+    mock.post("/v2/orderDetail").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "0"}),
+            httpx.Response(200, content=MINIMAL),
+        ]
+    )
+    async with Session(STORE, SECRET, retry=policy, on_retry=retries.append) as zonos:
+        with anyio.fail_after(4):
+            await zonos.order_detail(1)
+    assert [r.wait for r in retries] == [0]

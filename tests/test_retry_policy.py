@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+import zonos_async
 from zonos_async import RetryPolicy
 from zonos_async._retry import RatePacer
 
@@ -39,3 +40,14 @@ def test_backoff_is_full_jitter_and_bounded() -> None:
 def test_policy_rejects_nonsense(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         RetryPolicy(**kwargs)  # type: ignore[arg-type]
+
+
+def test_the_documented_defaults() -> None:
+    policy = RetryPolicy()
+    assert (policy.attempts, policy.deadline) == (4, 60.0)
+    assert (policy.wait_initial, policy.wait_max, policy.wait_exp_base) == (0.25, 8.0, 2.0)
+    assert policy.retry_after_max == 30.0
+    assert policy == zonos_async.DEFAULT_RETRY
+    never = RetryPolicy.never()
+    assert (never.attempts, never.deadline) == (1, 60.0)
+    assert RetryPolicy.never(deadline=None).deadline is None

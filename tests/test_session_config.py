@@ -48,3 +48,19 @@ def test_client_and_transport_are_exclusive() -> None:
 
     with pytest.raises(zonos_async.InvalidRequestError, match="not both"):
         Session(STORE, SECRET, client=httpx.AsyncClient(), transport=httpx.AsyncHTTPTransport())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "said"),
+    [
+        ({"rate_limit": 0}, "rate_limit must be a positive number"),
+        ({"rate_limit": -1.0}, "rate_limit must be a positive number"),
+        ({"rate_limit": float("nan")}, "rate_limit must be a positive number"),
+        ({"max_concurrency": 0}, "max_concurrency must be at least 1"),
+    ],
+)
+def test_limits_that_would_stall_or_mean_nothing_are_refused(
+    kwargs: dict[str, float], said: str
+) -> None:
+    with pytest.raises(zonos_async.InvalidRequestError, match=said):
+        Session(STORE, SECRET, **kwargs)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from typing import Final
 from attrs import define, field, frozen
 
 from ._errors import (
+    InvalidRequestError,
     RateLimitedError,
     ResponseParseError,
     UnexpectedStatusError,
@@ -145,8 +146,8 @@ class RatePacer:
     _next_start: float = field(init=False, default=0.0)
 
     def __attrs_post_init__(self) -> None:
-        if self.rate <= 0:
-            raise ValueError("rate_limit must be positive")
+        if not self.rate > 0:  # also refuses NaN
+            raise InvalidRequestError(f"rate_limit must be a positive number, not {self.rate!r}")
         self.current = self.rate
 
     def reserve(self, now: float) -> float:

@@ -160,6 +160,8 @@ class Session:
         if store is None or secret is None:
             missing = "store (or $ZONOS_STORE_ID)" if store is None else "secret (or $ZONOS_SECRET)"
             raise InvalidRequestError(f"no {missing} was given")
+        if max_concurrency is not None and max_concurrency < 1:
+            raise InvalidRequestError(f"max_concurrency must be at least 1, not {max_concurrency}")
         if client is not None and transport is not None:
             raise InvalidRequestError("pass client or transport, not both")
         if http_backend not in get_args(HttpBackendName):
@@ -329,7 +331,7 @@ class Session:
         self,
         order_id: str | int | None = None,
         *,
-        reference_id: str | None = None,
+        reference_id: str | int | None = None,
         timeout: TimeoutTypes | _Unset = UNSET,
         retry: RetryTypes | _Unset = UNSET,
     ) -> Order:
