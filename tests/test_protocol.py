@@ -22,57 +22,60 @@ ENDPOINTS = {
 
 # Every error text of the catalog, and the class (plus facts) it must map to.
 EXPECTED: dict[str, tuple[type[z.ZonosAPIError], dict[str, Any]]] = {
-    "could not parse input": (z.InvalidPostBodyError, {}),
-    "Invalid post body": (z.InvalidPostBodyError, {}),
+    "could not parse input": (z.RequestRejectedError, {"parameter": None}),
+    "Invalid post body": (z.RequestRejectedError, {"parameter": None}),
     "Invalid security credentials": (z.InvalidCredentialsError, {}),
-    "orderId: 999-99999 is not a valid orderId": (z.InvalidOrderIdError, {"order_id": "999-99999"}),
+    "orderId: 999-99999 is not a valid orderId": (
+        z.RequestRejectedError,
+        {"order_id": "999-99999", "parameter": "orderId"},
+    ),
     "Couldn't find order for sinceOrderId: 999999": (z.OrderNotFoundError, {"order_id": "999999"}),
     "Parameter orderId or referenceId is required.": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "orderId or referenceId"},
     ),
     "Parameter orderId or referenceId is required": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "orderId or referenceId"},
     ),
     "Cannot specify both Parameters orderId and referenceId.": (
-        z.ConflictingParametersError,
+        z.RequestRejectedError,
         {"parameter": "orderId and referenceId"},
     ),
     "Cannot specify both Parameters orderId and referenceId": (
-        z.ConflictingParametersError,
+        z.RequestRejectedError,
         {"parameter": "orderId and referenceId"},
     ),
     "Could not process order details.": (z.ZonosProcessingError, {}),
     "Could not process order details": (z.ZonosProcessingError, {}),
     "Could not process order numbers.": (z.ZonosProcessingError, {}),
     "Parameter sinceDate, sinceOrderId or missingMerchantOrderId is required": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "sinceDate, sinceOrderId or missingMerchantOrderId"},
     ),
     "Cannot specify both Parameters sinceDate and sinceOrderId": (
-        z.ConflictingParametersError,
+        z.RequestRejectedError,
         {"parameter": "sinceDate and sinceOrderId"},
     ),
     "Parameter throughDate requires sinceDate": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "sinceDate"},
     ),
     "Could not find an order with orderId: 999-99999": (
         z.OrderNotFoundError,
         {"order_id": "999-99999"},
     ),
-    "Parameter store is required": (z.MissingParameterError, {"parameter": "store"}),
+    "Parameter store is required": (z.RequestRejectedError, {"parameter": "store"}),
     "Could not find an order with referenceId: cart-4711": (
         z.OrderNotFoundError,
         {"reference_id": "cart-4711", "order_id": None},
     ),
     "Parameter orderId is required to processUpdateMerchantOrderId": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "orderId"},
     ),
     "Parameter merchantOrderId is required to updateMerchantOrderId.": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "merchantOrderId"},
     ),
     "Could not retrieve order to updateMerchantOrderId for orderId: 999-99999": (
@@ -81,11 +84,11 @@ EXPECTED: dict[str, tuple[type[z.ZonosAPIError], dict[str, Any]]] = {
     ),
     "Could not process update merchant order id.": (z.ZonosProcessingError, {}),
     "Parameter orderId required for updateVendorOrderStatus": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "orderId"},
     ),
     "Parameter orderStatus required for updateVendorOrderStatus.": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "orderStatus"},
     ),
     "Could not retrieve order to updateVendorOrderStatus from orderId: 999-99999": (
@@ -99,8 +102,8 @@ EXPECTED: dict[str, tuple[type[z.ZonosAPIError], dict[str, Any]]] = {
         {"requested_status": z.OrderStatus.VENDOR_CANCELLATION_REQUEST},
     ),
     "Cannot update order status to invalid status: NEW_ORDER_STATUS": (
-        z.StatusNotSettableError,
-        {"requested_status": z.OrderStatus("NEW_ORDER_STATUS")},
+        z.RequestRejectedError,
+        {"parameter": "orderStatus"},
     ),
     "OrderId: 999-99999 already has current status: VENDOR_SHIPMENT_READY": (
         z.StatusUnchangedError,
@@ -116,8 +119,8 @@ EXPECTED: dict[str, tuple[type[z.ZonosAPIError], dict[str, Any]]] = {
         },
     ),
     "New Status: NEW_ORDER_STATUS is not a valid order status": (
-        z.UnknownStatusError,
-        {"requested_status": z.OrderStatus("NEW_ORDER_STATUS")},
+        z.RequestRejectedError,
+        {"parameter": "orderStatus"},
     ),
     "Could not process updateVendorOrderStatus.": (z.ZonosProcessingError, {}),
 }
@@ -178,8 +181,6 @@ def test_unknown_error_text_is_still_an_api_error() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "cls", "said"),
     [
-        (406, b"<html><body>Not Acceptable</body></html>", z.NotAcceptableError, "Accept"),
-        (415, b"<html>Unsupported</html>", z.UnsupportedMediaTypeError, "Content-Type"),
         (429, b"slow down", z.RateLimitedError, "rate limited"),
         (500, b"<html>Internal</html>", z.ServerError, "server error"),
         (503, b"", z.ServerError, "server error"),
@@ -201,6 +202,22 @@ def test_strange_answers(status: int, body: bytes, cls: type[z.ZonosError], said
     assert isinstance(error, z.UnexpectedResponseError)
     assert error.status_code == status
     assert error.excerpt == body.decode()[:200]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "header"),
+    [
+        (406, b"<html><body>Not Acceptable</body></html>", "Accept"),
+        (415, b"<p>no</p>", "Content-Type"),
+    ],
+)
+def test_refused_headers_are_a_rejected_request(status: int, body: bytes, header: str) -> None:
+    with pytest.raises(z.RequestRejectedError) as info:
+        protocol.decode(protocol.ORDER_NUMBERS, status, {}, body, str)
+    error = info.value
+    assert (error.status_code, error.parameter, error.endpoint) == (status, header, "orderNumbers")
+    assert f"HTTP {status}: Zonos refused the {header} header" in str(error)
+    assert body.decode() in error.message
 
 
 def test_retry_after_is_read() -> None:

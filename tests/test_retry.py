@@ -82,7 +82,7 @@ async def test_transient_failures_are_retried(
         (error("Something new", 400), zonos_async.ZonosAPIError),
         (httpx.Response(404), zonos_async.UnexpectedStatusError),
         (httpx.Response(501), zonos_async.ServerError),
-        (httpx.Response(406, text="<html/>"), zonos_async.NotAcceptableError),
+        (httpx.Response(406, text="<html/>"), zonos_async.RequestRejectedError),
         (httpx.Response(200, json={"order": {"orderId": "999-5"}}), zonos_async.ResponseParseError),
     ],
 )

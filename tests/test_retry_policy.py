@@ -51,3 +51,21 @@ def test_the_documented_defaults() -> None:
     never = RetryPolicy.never()
     assert (never.attempts, never.deadline) == (1, 60.0)
     assert RetryPolicy.never(deadline=None).deadline is None
+
+
+def test_retryable_drives_classify() -> None:
+    from zonos_async._retry import classify
+
+    class Flaky(zonos_async.ZonosAPIError):
+        retryable = True
+
+    verdict = classify(Flaky("Busy", endpoint="orderDetail"))
+    assert (verdict.retry, verdict.maybe_landed) == (True, True)
+    processing = zonos_async.ZonosProcessingError("Could not process.", endpoint="orderDetail")
+    assert processing.retryable and classify(processing).retry
+    for final in (
+        zonos_async.InvalidCredentialsError("Invalid security credentials", endpoint="orderDetail"),
+        zonos_async.RequestRejectedError("could not parse input", endpoint="orderNumbers"),
+    ):
+        assert not final.retryable
+        assert classify(final).retry is False

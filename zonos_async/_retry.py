@@ -27,8 +27,8 @@ from ._errors import (
     RateLimitedError,
     ResponseParseError,
     UnexpectedStatusError,
+    ZonosAPIError,
     ZonosError,
-    ZonosProcessingError,
     ZonosTransportError,
 )
 
@@ -129,7 +129,8 @@ def classify(error: ZonosError) -> Verdict:
     if isinstance(error, ResponseParseError):
         # Garbled or cut-off bytes are transient; a well-formed answer of the wrong shape is not.
         return Verdict(retry=not error.problems, maybe_landed=True)
-    if isinstance(error, ZonosProcessingError):
+    if isinstance(error, ZonosAPIError) and error.retryable:
+        # Zonos failed inside ("Could not process ..."): before or after the change, unknown.
         return Verdict(retry=True, maybe_landed=True)
     return Verdict(retry=False)
 

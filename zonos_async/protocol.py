@@ -46,25 +46,18 @@ from cattrs import ClassValidationError, IterableValidationError
 
 from ._converter import converter, describe_error
 from ._errors import (
-    ConflictingParametersError,
     InvalidCredentialsError,
-    InvalidOrderIdError,
-    InvalidPostBodyError,
     InvalidRequestError,
-    MissingParameterError,
-    NotAcceptableError,
     OrderCancelledError,
     OrderNotFoundError,
     RateLimitedError,
+    RequestRejectedError,
     ResponseParseError,
     ServerError,
     StatusNotAllowedError,
-    StatusNotSettableError,
     StatusTransitionError,
     StatusUnchangedError,
     UnexpectedStatusError,
-    UnknownStatusError,
-    UnsupportedMediaTypeError,
     ZonosAPIError,
     ZonosProcessingError,
 )
@@ -297,6 +290,9 @@ def _excerpt(content: bytes, redact: Redact) -> str:
     return text
 
 
+_REFUSED_HEADERS: Final = {406: "Accept", 415: "Content-Type"}
+
+
 def _retry_after(headers: Mapping[str, str]) -> float | None:
     value = headers.get("retry-after")
     if value is None:
@@ -318,15 +314,11 @@ def decode(
     """The JSON object of a successful answer, or the typed error the answer stands for."""
     excerpt = _excerpt(content, redact)
     where = f"{endpoint.name}: HTTP {status_code}"
-    if status_code == 406:
-        raise NotAcceptableError(
-            f"{where}: Zonos refused the Accept header: {excerpt!r}",
-            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
-        )  # fmt: skip
-    if status_code == 415:
-        raise UnsupportedMediaTypeError(
-            f"{where}: Zonos refused the Content-Type header: {excerpt!r}",
-            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+    header = _REFUSED_HEADERS.get(status_code)
+    if header is not None:
+        raise RequestRejectedError(
+            f"HTTP {status_code}: Zonos refused the {header} header: {excerpt!r}",
+            endpoint=endpoint.name, status_code=status_code, parameter=header,
         )  # fmt: skip
     try:
         data = json.loads(content, parse_float=Decimal)
@@ -413,23 +405,24 @@ def parse_update(
 
 # --- Zonos' error texts ------------------------------------------------------------------------
 
-_ID = r"(?P<id>.+?)"
-_STATUS = r"(?P<{}>[^\s]+?)"
+# Named groups are the error's keyword arguments; a ``*_status`` group becomes an OrderStatus.
+_ID = r"(?P<order_id>.+?)"
+_STATUS = r"(?P<{}_status>[^\s]+?)"
 
-# (pattern, class, which named group is the order id / reference / parameter); first match wins.
-_MESSAGES: tuple[tuple[re.Pattern[str], type[ZonosAPIError]], ...] = tuple(
-    (re.compile(pattern, re.DOTALL), cls)
-    for pattern, cls in (
+# (pattern, class[, facts the text implies]); the first match wins.
+_MESSAGES: tuple[tuple[re.Pattern[str], type[ZonosAPIError], dict[str, Any]], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), cls, dict(*implied))
+    for pattern, cls, *implied in (
         (r"Invalid security credentials\.?", InvalidCredentialsError),
-        (r"could not parse input\.?|Invalid post body\.?", InvalidPostBodyError),
-        (r"Parameter (?P<param>throughDate) requires (?P<needs>sinceDate)\.?",
-         MissingParameterError),
-        (r"Parameter (?P<param>.+?) (?:is )?required(?: (?:to|for) \w+)?\.?",
-         MissingParameterError),
-        (r"Cannot specify both Parameters (?P<param>\w+ and \w+)\.?", ConflictingParametersError),
-        (rf"orderId: {_ID} is not a valid orderId\.?", InvalidOrderIdError),
+        (r"could not parse input\.?|Invalid post body\.?", RequestRejectedError),
+        (r"Parameter throughDate requires (?P<parameter>sinceDate)\.?", RequestRejectedError),
+        (r"Parameter (?P<parameter>.+?) (?:is )?required(?: (?:to|for) \w+)?\.?",
+         RequestRejectedError),
+        (r"Cannot specify both Parameters (?P<parameter>\w+ and \w+)\.?", RequestRejectedError),
+        (rf"(?P<parameter>orderId): {_ID} is not a valid orderId\.?", RequestRejectedError),
         (rf"Could not find an order with orderId: {_ID}\.?", OrderNotFoundError),
-        (r"Could not find an order with referenceId: (?P<ref>.+?)\.?", OrderNotFoundError),
+        (r"Could not find an order with referenceId: (?P<reference_id>.+?)\.?",
+         OrderNotFoundError),
         (rf"Could not retrieve order to \w+ (?:for|from) orderId: {_ID}\.?", OrderNotFoundError),
         (rf"Couldn't find order for sinceOrderId: {_ID}\.?", OrderNotFoundError),
         (rf"OrderId: {_ID} has already been cancelled and status cannot be updated\..*",
@@ -438,12 +431,12 @@ _MESSAGES: tuple[tuple[re.Pattern[str], type[ZonosAPIError]], ...] = tuple(
          StatusUnchangedError),
         (rf"OrderId: {_ID} cannot be moved to order status: {_STATUS.format('requested')} "
          rf"while in status: {_STATUS.format('current')}\.?", StatusTransitionError),
-        (rf"Cannot update order status to invalid status: {_STATUS.format('requested')}\.?",
-         StatusNotSettableError),
+        (r"Cannot update order status to invalid status: [^\s]+?\.?", RequestRejectedError,
+         {"parameter": "orderStatus"}),
         (rf"Cannot update order status to status: {_STATUS.format('requested')}\.?",
          StatusNotAllowedError),
-        (rf"New Status: {_STATUS.format('requested')} is not a valid order status\.?",
-         UnknownStatusError),
+        (r"New Status: [^\s]+? is not a valid order status\.?", RequestRejectedError,
+         {"parameter": "orderStatus"}),
         (r"Could not process .+", ZonosProcessingError),
     )
 )  # fmt: skip
@@ -451,20 +444,14 @@ _MESSAGES: tuple[tuple[re.Pattern[str], type[ZonosAPIError]], ...] = tuple(
 
 def api_error(endpoint: Endpoint, message: str, status_code: int = 200) -> ZonosAPIError:
     """The typed error for one of Zonos' error texts (``ZonosAPIError`` for one we do not know)."""
-    for pattern, cls in _MESSAGES:
+    for pattern, cls, implied in _MESSAGES:
         match = pattern.fullmatch(message.strip())
         if match is None:
             continue
-        facts = match.groupdict()
-        error = cls(
-            message, endpoint=endpoint.name, status_code=status_code, order_id=facts.get("id")
-        )
-        if "param" in facts:
-            error.parameter = facts.get("needs") or facts["param"]  # type: ignore[attr-defined]
-        if "ref" in facts:
-            error.reference_id = facts["ref"]  # type: ignore[attr-defined]
-        for key in ("current", "requested"):
-            if facts.get(key):
-                setattr(error, f"{key}_status", OrderStatus(facts[key]))
-        return error
+        facts = {
+            key: OrderStatus(value) if key.endswith("_status") else value
+            for key, value in match.groupdict().items()
+            if value is not None
+        }
+        return cls(message, endpoint=endpoint.name, status_code=status_code, **implied, **facts)
     return ZonosAPIError(message, endpoint=endpoint.name, status_code=status_code)
