@@ -18,7 +18,13 @@ from zonos_async import OrderStatus, RetryDetails, RetryPolicy, Session
 
 pytestmark = pytest.mark.asyncio
 
-FAST = RetryPolicy(attempts=4, deadline=10, wait_initial=0.001, wait_max=0.002)
+
+async def no_wait(seconds: float) -> None:
+    """The retries' waits are reported to the hook, not slept: these tests never wait."""
+    await anyio.lowlevel.checkpoint()
+
+
+FAST = RetryPolicy(attempts=4, deadline=10, wait_initial=0.001, wait_max=0.002, sleep=no_wait)
 MINIMAL = raw("orderDetail-response-minimal.json")
 
 
@@ -105,7 +111,7 @@ async def test_attempts_are_capped(zonos: Session, mock: respx.MockRouter) -> No
 async def test_retry_after_is_honoured_up_to_the_cap(
     mock: respx.MockRouter, retries: list[RetryDetails]
 ) -> None:
-    policy = RetryPolicy(attempts=3, wait_initial=0, retry_after_max=0.02)
+    policy = RetryPolicy(attempts=3, wait_initial=0, retry_after_max=0.02, sleep=no_wait)
     mock.post("/v2/orderDetail").mock(
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "0.01"}),
@@ -152,7 +158,7 @@ async def test_no_backoff_sleep_past_the_deadline(
     mock: respx.MockRouter, retries: list[RetryDetails]
 ) -> None:
     route = mock.post("/v2/orderDetail").respond(503)
-    policy = RetryPolicy(attempts=5, deadline=1.0, wait_initial=50, wait_max=50)
+    policy = RetryPolicy(attempts=5, deadline=1.0, wait_initial=50, wait_max=50, sleep=no_wait)
     async with Session(STORE, SECRET, retry=policy, on_retry=retries.append) as zonos:
         with anyio.fail_after(5):
             with pytest.raises(zonos_async.ServerError):
@@ -319,7 +325,7 @@ async def test_a_status_update_after_could_not_process_may_count_as_landed(
 async def test_retry_after_zero_means_now_not_the_backoff(
     mock: respx.MockRouter, retries: list[RetryDetails]
 ) -> None:
-    policy = RetryPolicy(attempts=2, wait_initial=5, wait_max=5)
+    policy = RetryPolicy(attempts=2, wait_initial=5, wait_max=5, sleep=no_wait)
     mock.post("/v2/orderDetail").mock(
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "0"}),

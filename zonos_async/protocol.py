@@ -24,7 +24,8 @@ double)::
 ``*_fields`` check arguments as Zonos would (raising ``InvalidRequestError``
 before anything is sent), ``encode`` makes the body, ``decode`` turns any answer
 into its JSON object or the typed error it stands for, and ``parse_*`` build the
-models.
+models. The replay rules (``replayed_status_update``,
+``replayed_merchant_order_id``) say when a retried update counts as done.
 
 Reading an answer, in order: 406/415 are header problems; a JSON object with an
 ``error`` key is a Zonos error whatever the status (v1 says 200, v2 says 400);
@@ -84,6 +85,8 @@ __all__ = [
     "parse_order",
     "parse_order_numbers",
     "parse_update",
+    "replayed_merchant_order_id",
+    "replayed_status_update",
     "update_merchant_order_id_fields",
     "update_vendor_order_status_fields",
 ]
@@ -401,6 +404,41 @@ def parse_update(
             problems=("required field missing @ $.success",),
         )  # fmt: skip
     return UpdateResult(order_id=order_id, message=redact(message), raw=data)
+
+
+# --- Replaying updates --------------------------------------------------------------------------
+# Zonos has no idempotency key. When an update's answer is lost (``maybe_landed``: a timeout,
+# a dropped connection, a 5xx, a garbled 200, "Could not process ..."), the retry must tell
+# "the first attempt landed" from "it did not".
+
+
+def replayed_status_update(
+    order_id: str, wanted: OrderStatus, error: StatusUnchangedError, *, maybe_landed: bool
+) -> UpdateResult | None:
+    """Success, if "already has current status" is the status asked for after a lost answer.
+
+    ``None`` means the error stands: nothing was lost (the caller asked for the status the
+    order had), or the order has another status.
+    """
+    if not maybe_landed or error.current_status is not wanted:
+        return None
+    return UpdateResult(
+        order_id, f"{order_id} has status {wanted} (an earlier attempt landed)", replayed=True
+    )
+
+
+def replayed_merchant_order_id(
+    order_id: str, wanted: str, stored: str | None
+) -> UpdateResult | None:
+    """Success, if the order read back after a lost answer holds the merchant order id sent.
+
+    ``None`` means send the update (again).
+    """
+    if stored != wanted:
+        return None
+    return UpdateResult(
+        order_id, f"merchantOrderId {wanted} is stored (an earlier attempt landed)", replayed=True
+    )
 
 
 # --- Zonos' error texts ------------------------------------------------------------------------
