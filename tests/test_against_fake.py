@@ -19,6 +19,8 @@ from zonos_async.testing import FakeClock, FakeZonos
 
 pytestmark = pytest.mark.asyncio
 
+WRONG_SECRET = "00000000-1111-2222-3333-444444444444"  # a GUID, so only Zonos can refuse it
+
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
 
@@ -176,7 +178,7 @@ async def test_unknown_orders(zonos: Session, call: Any, cls: type[Exception]) -
 
 
 async def test_wrong_secret_everywhere(fake: FakeZonos) -> None:
-    async with Session(fake.store, "not-the-secret", transport=fake.transport()) as zonos:
+    async with Session(fake.store, WRONG_SECRET, transport=fake.transport()) as zonos:
         for call in (
             zonos.order_numbers(since_order_id=1),
             zonos.order_detail(1),

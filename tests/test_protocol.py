@@ -227,7 +227,7 @@ def test_retry_after_is_read() -> None:
 
 
 def test_excerpt_is_short_and_redacted() -> None:
-    creds = protocol.Credentials.of(STORE, "s3cr3t-guid")
+    creds = protocol.Credentials.of(STORE, "s3cr3t-guid", validate_secret=False)
     body = b"<html>" + b"echo s3cr3t-guid " * 100 + b"</html>"
     with pytest.raises(z.ServerError) as info:
         protocol.decode(protocol.ORDER_DETAIL, 502, {}, body, creds.redact)
@@ -358,6 +358,11 @@ def test_update_fields() -> None:
         (True, "x", "numeric store id"),
         (999, "", "secret must be"),
         (999, None, "secret must be"),
+        (999, "bogus", "not a GUID"),
+        (999, "f5bde245-f55e-414d-b722-80b25161c12", "not a GUID"),  # one digit short
+        (999, "{f5bde245-f55e-414d-b722-80b25161c12c}", "not a GUID"),
+        (999, "f5bde245f55e414db72280b25161c12c", "not a GUID"),
+        (999, "f5bde245-f55e-414d-b722-80b25161c12c\nx", "not a GUID"),
     ],
 )
 def test_bad_credentials(store: object, secret: object, said: str) -> None:
@@ -365,8 +370,19 @@ def test_bad_credentials(store: object, secret: object, said: str) -> None:
         protocol.Credentials.of(store, secret)
 
 
+def test_the_secret_is_stripped_and_never_echoed() -> None:
+    guid = "F5BDE245-f55e-414d-b722-80b25161c12c"
+    assert protocol.Credentials.of(999, f"  {guid}\n").secret == guid
+    with pytest.raises(z.InvalidRequestError) as info:
+        protocol.Credentials.of(999, "hunter2-but-longer")
+    assert "hunter2" not in str(info.value)
+    assert "validate_secret=False" in str(info.value)
+    assert protocol.Credentials.of(999, " tok:en ", validate_secret=False).secret == "tok:en"
+
+
 def test_encode_puts_credentials_first_as_strings() -> None:
-    body = protocol.encode(protocol.Credentials.of("999", "s"), {"orderId": "999-1"})
+    credentials = protocol.Credentials.of("999", "s", validate_secret=False)
+    body = protocol.encode(credentials, {"orderId": "999-1"})
     assert body == b'{"store":"999","secret":"s","orderId":"999-1"}'
 
 

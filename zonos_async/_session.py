@@ -100,10 +100,15 @@ class Session:
 
     Args:
         store: Your Zonos store id; defaults to ``$ZONOS_STORE_ID``.
-        secret: Your API secret; defaults to ``$ZONOS_SECRET``. Never shown in
-            a ``repr``, a log line or an error.
-        base_url: Where Zonos lives. Plain ``http://`` is refused except on
-            loopback (the fake server).
+        secret: Your API secret; defaults to ``$ZONOS_SECRET``. Surrounding
+            whitespace is dropped; it must then be a GUID, as Zonos documents
+            it (see ``validate_secret``). Never shown in a ``repr``, a log line
+            or an error.
+        base_url: Where Zonos lives; defaults to ``$ZONOS_BASE_URL``, else
+            ``https://api.iglobalstores.com``. Plain ``http://`` is refused
+            except on loopback (the fake server).
+        validate_secret: ``False`` sends a secret that is not a GUID as it is
+            (for a Zonos that hands out another form).
         timeout: Per attempt: seconds, or an ``httpx.Timeout``
             (connect/read/write/pool). ``None`` waits forever.
         limits: The pool's ``httpx.Limits``.
@@ -132,7 +137,7 @@ class Session:
 
     Example::
 
-        async with zonos_async.Session(store=999, secret="...") as zonos:
+        async with zonos_async.Session(store=999, secret="f5bde245-...") as zonos:
             order = await zonos.order_detail("999-99991")
     """
 
@@ -141,7 +146,8 @@ class Session:
         store: int | str | None = None,
         secret: str | None = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
+        validate_secret: bool = True,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         limits: httpx.Limits = DEFAULT_LIMITS,
         client: httpx.AsyncClient | None = None,
@@ -172,7 +178,9 @@ class Session:
             raise InvalidRequestError(
                 f"http_backend={http_backend!r} cannot use an httpx client or transport"
             )
-        self._credentials = protocol.Credentials.of(store, secret)
+        self._credentials = protocol.Credentials.of(store, secret, validate_secret=validate_secret)
+        if base_url is None:
+            base_url = os.environ.get("ZONOS_BASE_URL") or DEFAULT_BASE_URL
         self._base_url = _check_base_url(base_url)
         self._timeout = httpx.Timeout(timeout)
         self._limits = limits

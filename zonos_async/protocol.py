@@ -127,6 +127,9 @@ HEADERS: Final[Mapping[str, str]] = {
 """The headers every request needs (Zonos answers 406/415 without them)."""
 
 
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
 @frozen
 class Credentials:
     """A store id and its API secret. The secret never shows in a ``repr``."""
@@ -135,8 +138,14 @@ class Credentials:
     secret: str = field(repr=False)
 
     @classmethod
-    def of(cls, store: object, secret: object) -> Credentials:
-        """Check both before anything is sent."""
+    def of(cls, store: object, secret: object, *, validate_secret: bool = True) -> Credentials:
+        """Check both before anything is sent.
+
+        The secret is stripped of surrounding whitespace (a newline from a secrets
+        file), then must be a GUID, as Zonos documents it
+        (``f5bde245-f55e-414d-b722-80b25161c12c``), unless ``validate_secret`` is
+        false. No message ever shows the secret.
+        """
         if isinstance(store, bool) or not isinstance(store, (int, str)):
             raise InvalidRequestError("store must be the numeric store id Zonos gave you")
         text = str(store).strip()
@@ -144,7 +153,14 @@ class Credentials:
             raise InvalidRequestError(f"store must be a positive whole number, got {store!r}")
         if not isinstance(secret, str) or not secret.strip():
             raise InvalidRequestError("secret must be the API secret Zonos gave you (a GUID)")
-        return cls(int(text), secret.strip())
+        secret = secret.strip()
+        if validate_secret and not _GUID.fullmatch(secret):
+            raise InvalidRequestError(
+                f"secret is not a GUID (8-4-4-4-12 hex digits, {len(secret)} characters given), "
+                "so Zonos would answer 'Invalid security credentials'; check that you copied the "
+                "whole API secret, or pass validate_secret=False if Zonos gave you another form"
+            )
+        return cls(int(text), secret)
 
     def redact(self, text: str) -> str:
         """``text`` with the secret replaced, for anything that may be shown or logged."""
