@@ -60,6 +60,10 @@ async def test_date_windows_are_inclusive_utc_days(fake: FakeZonos, zonos: Sessi
     assert first in page.ids and last in page.ids
     assert after not in page.ids
     assert all(s.placed_at.date() == day for s in page.orders)
+    as_text = await zonos.order_numbers(since_date="2026-11-02", through_date="2026-11-02")
+    assert as_text.ids == page.ids
+    as_datetime = await zonos.order_numbers(since_date=start + timedelta(hours=23))
+    assert set(page.ids) <= set(as_datetime.ids)
 
 
 async def test_since_order_id_is_exclusive(fake: FakeZonos, zonos: Session) -> None:

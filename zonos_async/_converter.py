@@ -299,4 +299,4 @@ def _model_hook(cls: Any, conv: Converter) -> Callable[[Mapping[str, Any], objec
 
 
 converter: Converter = make_converter()
-"""The library's converter; build your own with :func:`make_converter` to change it."""
+"""The library's converter (tests build a strict one with ``make_converter``)."""

@@ -33,19 +33,11 @@ from ._errors import (
     ZonosTransportError,
 )
 
-__all__ = [
-    "RETRYABLE_STATUSES",
-    "RetryDetails",
-    "RetryHook",
-    "RetryPolicy",
-    "Sleep",
-    "Verdict",
-    "call_with_retries",
-    "classify",
-]
+__all__ = ["RetryDetails", "RetryHook", "RetryPolicy", "Sleep"]
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
+"""How a wait is waited: ``anyio.sleep``, or a test's stand-in."""
 
 RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -126,6 +118,7 @@ class RetryDetails:
 
 
 RetryHook = Callable[[RetryDetails], None]
+"""``on_retry=``: called with each retry's :class:`RetryDetails`, before its wait."""
 
 
 @frozen

@@ -43,15 +43,20 @@ from ._pacing import RatePacer, Throttle
 from ._retry import RetryDetails, RetryHook, RetryPolicy, call_with_retries
 from ._status import OrderStatus
 from ._version import __version__
+from .protocol import DateTypes
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
-    "UNSET",
+    "DateTypes",
     "HttpBackendName",
+    "RetryTypes",
     "Session",
+    "TimeoutTypes",
+    "UNSET",
+    "Unset",
 ]
 
 T = TypeVar("T")
@@ -71,18 +76,22 @@ USER_AGENT: Final = f"zonos-async/{__version__} httpx/{httpx.__version__}"
 HttpBackendName = Literal["auto", "native", "httpx", "httpcore2", "aiohttp"]
 
 
-class _Unset(enum.Enum):
+class Unset(enum.Enum):
+    """The type of :data:`UNSET`: a per-call argument left out, so the session's setting holds."""
+
     UNSET = "UNSET"
 
     def __repr__(self) -> str:
         return "UNSET"
 
 
-UNSET: Final = _Unset.UNSET
+UNSET: Final = Unset.UNSET
 """Marks a per-call argument as "not given" (``None`` means "none": no timeout, no retries)."""
 
 TimeoutTypes = float | httpx.Timeout | None
+"""A timeout: seconds, an ``httpx.Timeout`` (connect/read/write/pool), or ``None`` for none."""
 RetryTypes = RetryPolicy | None
+"""A retry policy, or ``None`` for a single attempt."""
 
 
 class _State(enum.Enum):
@@ -289,17 +298,18 @@ class Session:
     async def order_numbers(
         self,
         *,
-        since_date: object = None,
-        through_date: object = None,
+        since_date: DateTypes | None = None,
+        through_date: DateTypes | None = None,
         since_order_id: str | int | None = None,
         missing_merchant_order_id: bool = False,
         statuses: bool = False,
-        timeout: TimeoutTypes | _Unset = UNSET,
-        retry: RetryTypes | _Unset = UNSET,
+        timeout: TimeoutTypes | Unset = UNSET,
+        retry: RetryTypes | Unset = UNSET,
     ) -> OrderNumbersPage:
         """List orders (``orderNumbers``), oldest first.
 
-        Pass ``since_date`` (a ``date``, inclusive, with an optional inclusive
+        Pass ``since_date`` (a ``date``, an aware ``datetime`` or a string such
+        as ``"2026-11-01"``; inclusive, with an optional inclusive
         ``through_date``), or ``since_order_id`` (the orders after it), and/or
         ``missing_merchant_order_id=True`` (orders of the last two weeks with no
         merchant order id; with ``since_date`` both must hold). ``statuses=True``
@@ -338,8 +348,8 @@ class Session:
         order_id: str | int | None = None,
         *,
         reference_id: str | int | None = None,
-        timeout: TimeoutTypes | _Unset = UNSET,
-        retry: RetryTypes | _Unset = UNSET,
+        timeout: TimeoutTypes | Unset = UNSET,
+        retry: RetryTypes | Unset = UNSET,
     ) -> Order:
         """Fetch one whole order (``orderDetail``, v2) by Zonos order id or by your reference id.
 
@@ -371,8 +381,8 @@ class Session:
         order_id: str | int,
         merchant_order_id: str,
         *,
-        timeout: TimeoutTypes | _Unset = UNSET,
-        retry: RetryTypes | _Unset = UNSET,
+        timeout: TimeoutTypes | Unset = UNSET,
+        retry: RetryTypes | Unset = UNSET,
     ) -> UpdateResult:
         """Attach your own order number to a Zonos order (``updateMerchantOrderId``).
 
@@ -409,8 +419,8 @@ class Session:
         order_id: str | int,
         status: OrderStatus | str,
         *,
-        timeout: TimeoutTypes | _Unset = UNSET,
-        retry: RetryTypes | _Unset = UNSET,
+        timeout: TimeoutTypes | Unset = UNSET,
+        retry: RetryTypes | Unset = UNSET,
     ) -> UpdateResult:
         """Move an order through fulfilment, or ask for cancellation (``updateVendorOrderStatus``).
 
@@ -489,7 +499,7 @@ class Session:
         )
 
     async def _stored_merchant_order_id(
-        self, order_id: str, timeout: TimeoutTypes | _Unset
+        self, order_id: str, timeout: TimeoutTypes | Unset
     ) -> str | None:
         """Read an order back after an update whose answer was lost; ``None`` if that fails too."""
         try:
@@ -506,7 +516,7 @@ class Session:
         self,
         endpoint: protocol.Endpoint,
         order_id: str | None,
-        retry: RetryTypes | _Unset,
+        retry: RetryTypes | Unset,
         attempt: Callable[[int, bool], Awaitable[T]],
     ) -> T:
         self._check_open()
@@ -536,7 +546,7 @@ class Session:
         endpoint: protocol.Endpoint,
         fields: Mapping[str, Any],
         order_id: str | None,
-        timeout: TimeoutTypes | _Unset,
+        timeout: TimeoutTypes | Unset,
         attempt: int,
     ) -> dict[str, Any]:
         """One request: wait for its turn (the throttle), post, read the answer."""

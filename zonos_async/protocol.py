@@ -66,15 +66,16 @@ from ._models import Order, OrderNumbersPage, UpdateResult
 from ._status import OrderStatus
 
 __all__ = [
+    "Credentials",
     "DEFAULT_BASE",
+    "DateTypes",
     "ENDPOINTS",
+    "Endpoint",
     "HEADERS",
     "ORDER_DETAIL",
     "ORDER_NUMBERS",
     "UPDATE_MERCHANT_ORDER_ID",
     "UPDATE_VENDOR_ORDER_STATUS",
-    "Credentials",
-    "Endpoint",
     "api_error",
     "decode",
     "encode",
@@ -192,8 +193,33 @@ def normalize_order_id(value: object, store: int, *, name: str = "order_id") -> 
     return f"{store}-{int(number)}"
 
 
+DateTypes = date | datetime | str
+"""A day: a ``date``, an aware ``datetime`` (its UTC day) or a string, ``"2026-11-01"`` or
+``"20261101"`` (or an ISO datetime with its offset)."""
+
+
+def _parse_date_text(text: str) -> date | datetime | None:
+    try:
+        if len(text) == 8 and text.isdigit():
+            return datetime.strptime(text, "%Y%m%d").date()
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        if len(text) > 10 and text[10] in "T ":
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    return None
+
+
 def format_date(value: object, *, name: str) -> str:
-    """A ``date`` (or an aware ``datetime``, taken in UTC, or ``"yyyymmdd"``) as ``yyyymmdd``."""
+    """A :data:`DateTypes` day as Zonos wants it, ``yyyymmdd``."""
+    if isinstance(value, str):
+        parsed = _parse_date_text(value.strip())
+        if parsed is None:
+            raise InvalidRequestError(
+                f"{name} {value!r} is not a real date such as '2026-11-01' (or '20261101')"
+            )
+        value = parsed
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise InvalidRequestError(
@@ -203,22 +229,17 @@ def format_date(value: object, *, name: str) -> str:
         value = value.astimezone(timezone.utc).date()
     if isinstance(value, date):
         return value.strftime("%Y%m%d")
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if len(text) == 8 and text.isdigit():
-                return datetime.strptime(text, "%Y%m%d").strftime("%Y%m%d")
-        except ValueError:
-            pass
-        raise InvalidRequestError(f"{name} {value!r} is not a real date in the form yyyymmdd")
-    raise InvalidRequestError(f"{name} must be a datetime.date, got {type(value).__name__}")
+    raise InvalidRequestError(
+        f"{name} must be a date, a datetime or a string such as '2026-11-01', "
+        f"got {type(value).__name__} {value!r}"
+    )
 
 
 def order_numbers_fields(
     store: int,
     *,
-    since_date: object = None,
-    through_date: object = None,
+    since_date: DateTypes | None = None,
+    through_date: DateTypes | None = None,
     since_order_id: object = None,
     missing_merchant_order_id: bool = False,
     statuses: bool = False,
