@@ -336,3 +336,33 @@ async def test_retry_after_zero_means_now_not_the_backoff(
         with anyio.fail_after(4):
             await zonos.order_detail(1)
     assert [r.wait for r in retries] == [0]
+
+
+async def test_an_unusable_answer_keeps_its_status_headers_and_time(
+    mock: respx.MockRouter,
+) -> None:
+    mock.post("/v2/orderDetail").respond(
+        503, headers={"X-Request-Id": "req-42", "Retry-After": "9"}, text="<html>busy</html>"
+    )
+    async with Session(STORE, SECRET, retry=None) as zonos:
+        with pytest.raises(zonos_async.ServerError) as info:
+            await zonos.order_detail(1)
+    response = info.value.response
+    assert response is not None
+    assert (response.endpoint, response.status_code) == ("orderDetail", 503)
+    assert response.headers["x-request-id"] == "req-42"
+    assert response.elapsed >= 0
+
+
+async def test_a_replayed_update_carries_the_answer_that_showed_it(
+    zonos: Session, mock: respx.MockRouter
+) -> None:
+    mock.post("/v1/updateVendorOrderStatus").mock(
+        side_effect=[
+            httpx.ReadTimeout("answer lost"),
+            error("OrderId: 999-5 already has current status: VENDOR_SHIPMENT_READY"),
+        ]
+    )
+    result = await zonos.update_vendor_order_status(5, OrderStatus.VENDOR_SHIPMENT_READY)
+    assert result.replayed and result.response is not None
+    assert result.response.endpoint == "updateVendorOrderStatus"

@@ -5,7 +5,7 @@ sans-I/O core under it; the other modules are private. Each private module's
 ``__all__`` is its public part, and ``__all__`` here is theirs put together.
 """
 
-from . import _errors, _models, _retry, _session, _status, protocol
+from . import _errors, _logs, _models, _retry, _session, _status, protocol
 from ._checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -44,3 +44,5 @@ __all__ += _retry.__all__
 __all__ += _session.__all__
 __all__ += _status.__all__
 __all__.sort()
+
+_logs.configure_from_environment()

@@ -37,7 +37,7 @@ from ._errors import (
     ZonosError,
     ZonosTimeoutError,
 )
-from ._models import Order, OrderNumbersPage, UpdateResult
+from ._models import Order, OrderNumbersPage, ResponseInfo, UpdateResult
 from ._native import NativeBackend
 from ._pacing import RatePacer, Throttle
 from ._retry import RetryDetails, RetryHook, RetryPolicy, call_with_retries
@@ -338,8 +338,8 @@ class Session:
         endpoint, order_id = protocol.ORDER_NUMBERS, fields.get("sinceOrderId")
 
         async def attempt(number: int, maybe_landed: bool) -> OrderNumbersPage:
-            data = await self._send(endpoint, fields, order_id, timeout, number)
-            return protocol.parse_order_numbers(data, self._credentials.redact)
+            data, response = await self._send(endpoint, fields, order_id, timeout, number)
+            return protocol.parse_order_numbers(data, self._credentials.redact, response=response)
 
         return await self._with_retries(endpoint, order_id, retry, attempt)
 
@@ -371,8 +371,8 @@ class Session:
         endpoint, full_id = protocol.ORDER_DETAIL, fields.get("orderId")
 
         async def attempt(number: int, maybe_landed: bool) -> Order:
-            data = await self._send(endpoint, fields, full_id, timeout, number)
-            return protocol.parse_order(data, self._credentials.redact)
+            data, response = await self._send(endpoint, fields, full_id, timeout, number)
+            return protocol.parse_order(data, self._credentials.redact, response=response)
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
 
@@ -405,12 +405,14 @@ class Session:
 
         async def attempt(number: int, maybe_landed: bool) -> UpdateResult:
             if maybe_landed:
-                stored = await self._stored_merchant_order_id(full_id, timeout)
+                stored = await self._read_back(full_id, timeout)
                 replayed = protocol.replayed_merchant_order_id(full_id, wanted, stored)
                 if replayed is not None:
                     return replayed
-            data = await self._send(endpoint, fields, full_id, timeout, number)
-            return protocol.parse_update(endpoint, full_id, data, self._credentials.redact)
+            data, response = await self._send(endpoint, fields, full_id, timeout, number)
+            return protocol.parse_update(
+                endpoint, full_id, data, self._credentials.redact, response=response
+            )
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
 
@@ -442,7 +444,7 @@ class Session:
 
         async def attempt(number: int, maybe_landed: bool) -> UpdateResult:
             try:
-                data = await self._send(endpoint, fields, full_id, timeout, number)
+                data, response = await self._send(endpoint, fields, full_id, timeout, number)
             except StatusUnchangedError as error:
                 replayed = protocol.replayed_status_update(
                     full_id, wanted, error, maybe_landed=maybe_landed
@@ -450,7 +452,9 @@ class Session:
                 if replayed is None:
                     raise
                 return replayed
-            return protocol.parse_update(endpoint, full_id, data, self._credentials.redact)
+            return protocol.parse_update(
+                endpoint, full_id, data, self._credentials.redact, response=response
+            )
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
 
@@ -498,15 +502,13 @@ class Session:
             checkpoint=checkpoint,
         )
 
-    async def _stored_merchant_order_id(
-        self, order_id: str, timeout: TimeoutTypes | Unset
-    ) -> str | None:
+    async def _read_back(self, order_id: str, timeout: TimeoutTypes | Unset) -> Order | None:
         """Read an order back after an update whose answer was lost; ``None`` if that fails too."""
         try:
-            data = await self._send(
+            data, response = await self._send(
                 protocol.ORDER_DETAIL, {"orderId": order_id}, order_id, timeout, 0
             )
-            return protocol.parse_order(data, self._credentials.redact).merchant_order_id
+            return protocol.parse_order(data, self._credentials.redact, response=response)
         except ZonosError:
             return None
 
@@ -548,7 +550,7 @@ class Session:
         order_id: str | None,
         timeout: TimeoutTypes | Unset,
         attempt: int,
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], ResponseInfo]:
         """One request: wait for its turn (the throttle), post, read the answer."""
         backend = self._current_backend()
         content = protocol.encode(self._credentials, fields)
@@ -568,11 +570,15 @@ class Session:
         finally:
             throttle.release()
         self._log(endpoint, order_id, attempt, f"HTTP {raw.status_code}", started)
-        data = protocol.decode(
-            endpoint, raw.status_code, raw.headers, raw.content, self._credentials.redact
+        response = ResponseInfo(
+            endpoint.name, raw.status_code, raw.headers, time.perf_counter() - started
         )
+        data = protocol.decode(
+            endpoint, raw.status_code, raw.headers, raw.content, self._credentials.redact,
+            response=response,
+        )  # fmt: skip
         throttle.speed_up()
-        return data
+        return data, response
 
     def _current_backend(self) -> Backend:
         self._check_open()
