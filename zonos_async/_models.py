@@ -19,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
+import httpx
 from attrs import field, frozen
 
 from ._status import OrderStatus
@@ -52,7 +54,7 @@ class ResponseInfo:
     Attributes:
         endpoint: The endpoint that answered, e.g. ``"orderDetail"``.
         status_code: The HTTP status (Zonos' v1 endpoints say 200 even for errors).
-        headers: The answer's headers; keys are looked up case-insensitively.
+        headers: The answer's headers, an ``httpx.Headers`` (keys in any case).
         elapsed: Seconds from sending the request to the answer's last byte.
 
     The body is not kept: the model (``raw``) or the error (``message``,
@@ -61,8 +63,15 @@ class ResponseInfo:
 
     endpoint: str
     status_code: int
-    headers: Mapping[str, str] = field(repr=False)
+    _headers: Mapping[str, str] = field(repr=False, alias="headers")
     elapsed: float
+
+    @cached_property
+    def headers(self) -> httpx.Headers:
+        """The answer's headers, as httpx reads them (any case, repeated ones joined)."""
+        if isinstance(self._headers, httpx.Headers):
+            return self._headers
+        return httpx.Headers(self._headers)
 
 
 def _repr_without_pii(model: object, **shown: object) -> str:
