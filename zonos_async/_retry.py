@@ -11,6 +11,9 @@ What is retried: no answer at all (connection errors, timeouts), HTTP 408, 429,
 500, 502, 503, 504, a 200 whose body is not JSON, and Zonos' generic
 ``Could not process ...``. Nothing else: a business error does not change by
 asking again.
+
+The loop is :func:`call_with_retries`: the session hands it one attempt at a
+time and hears of each retry; the waits go through the policy's ``sleep``.
 """
 
 from __future__ import annotations

@@ -423,6 +423,22 @@ def _structure(
     )  # fmt: skip
 
 
+def _missing(
+    endpoint: Endpoint,
+    data: Mapping[str, Any],
+    key: str,
+    kind: str,
+    redact: Redact,
+    response: ResponseInfo | None,
+) -> ResponseParseError:
+    excerpt = _excerpt(json.dumps(data, default=str).encode(), redact)
+    return ResponseParseError(
+        f"{endpoint.name}: the answer has no {key!r} {kind}: {excerpt!r}",
+        endpoint=endpoint.name, status_code=200, excerpt=excerpt,
+        problems=(f"required field missing @ $.{key}",), response=response,
+    )  # fmt: skip
+
+
 def _answered(result: T, response: ResponseInfo | None) -> T:
     if response is not None:
         # Frozen, but not yet seen by anyone: set once here rather than copy the whole model.
@@ -442,12 +458,7 @@ def parse_order(
 ) -> Order:
     """An ``orderDetail`` answer, ``{"order": {...}}``, as an :class:`Order`."""
     if not isinstance(data.get("order"), dict):
-        excerpt = _excerpt(json.dumps(data, default=str).encode(), redact)
-        raise ResponseParseError(
-            f"orderDetail: the answer has no 'order' object: {excerpt!r}",
-            endpoint=ORDER_DETAIL.name, status_code=200, excerpt=excerpt,
-            problems=("required field missing @ $.order",), response=response,
-        )  # fmt: skip
+        raise _missing(ORDER_DETAIL, data, "order", "object", redact, response)
     return _structure(ORDER_DETAIL, data["order"], Order, redact, response, key="order")
 
 
@@ -462,12 +473,7 @@ def parse_update(
     """An update's ``{"success": "..."}``."""
     message = data.get("success")
     if not isinstance(message, str):
-        excerpt = _excerpt(json.dumps(data, default=str).encode(), redact)
-        raise ResponseParseError(
-            f"{endpoint.name}: the answer has no 'success' text: {excerpt!r}",
-            endpoint=endpoint.name, status_code=200, excerpt=excerpt,
-            problems=("required field missing @ $.success",), response=response,
-        )  # fmt: skip
+        raise _missing(endpoint, data, "success", "text", redact, response)
     return UpdateResult(order_id=order_id, message=redact(message), raw=data, response=response)
 
 
