@@ -1,0 +1,165 @@
+"""The pytest plugin, used the way a shop's own test suite uses it (through ``pytester``).
+
+The user's files below are run in a fresh pytest process: the plugin is found through its
+``pytest11`` entry point (nothing in them imports it), beside pytest-asyncio in strict mode.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from zonos_async.testing import FakeZonos
+
+pytest_plugins = ["pytester"]
+
+INI = "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n"
+
+CONFTEST = """
+import pytest
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request):
+    return request.param
+"""
+
+USER_TESTS = """
+import pytest
+
+import zonos_async
+from zonos_async import OrderStatus
+from zonos_async.testing import FakeZonos
+
+
+async def ship(zonos: zonos_async.Session, order_id: str) -> str:
+    order = await zonos.order_detail(order_id)
+    if order.status.blocks_vendor_updates:
+        return "held"
+    await zonos.update_vendor_order_status(order.id, OrderStatus.VENDOR_SHIPMENT_READY)
+    return "shipped"
+
+
+@pytest.mark.anyio
+async def test_ships_an_order_in_process(zonos_fake, zonos_session, anyio_backend):
+    order_id = zonos_fake.add_order(status="IGLOBAL_ORDER_IN_PROCESS")
+    assert await ship(zonos_session, order_id) == "shipped"
+    assert zonos_fake.status_updates(order_id) == ["VENDOR_SHIPMENT_READY"]
+    print("ran under", anyio_backend)
+
+
+@pytest.mark.anyio
+async def test_leaves_fraud_review_alone(zonos_fake, zonos_session):
+    order_id = zonos_fake.add_order(status="IGLOBAL_FRAUD_REVIEW")
+    assert await ship(zonos_session, order_id) == "held"
+    assert [call.endpoint for call in zonos_fake.calls] == ["orderDetail"]
+
+
+@pytest.mark.anyio
+async def test_the_default_fake_is_seeded(zonos_fake, zonos_session):
+    assert zonos_fake.order_ids() == FakeZonos.seeded(orders=50, seed=0).order_ids()
+    page = await zonos_session.order_numbers(since_date="20000101")
+    assert len(page.ids) == 50
+
+
+@pytest.mark.anyio
+@pytest.mark.zonos_fake(orders=3, seed=9, store=321, secret="my-test-secret")
+@pytest.mark.zonos_session(retry=None)
+async def test_markers_configure_the_fake_and_the_session(zonos_fake, zonos_session):
+    assert (zonos_fake.store, zonos_fake.secret) == (321, "my-test-secret")
+    assert zonos_session.store == 321 and zonos_session.retry.attempts == 1
+    assert [o.id for o in (await zonos_session.order_numbers(since_date="20000101")).orders] == [
+        "321-100001", "321-100002", "321-100003"
+    ]
+
+
+def test_the_fake_alone_is_plain_pytest(zonos_fake):
+    assert len(zonos_fake.order_ids()) == 50
+
+
+@pytest.mark.asyncio
+async def test_pytest_asyncio_tests_still_run(zonos_fake):
+    async with zonos_async.Session(
+        zonos_fake.store, zonos_fake.secret, transport=zonos_fake.transport()
+    ) as zonos:
+        order = await zonos.order_detail(zonos_fake.order_ids()[0])
+    assert order.id == zonos_fake.order_ids()[0]
+"""
+
+
+def run_user_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    pytester.makeini(INI)
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_shop=USER_TESTS)
+    return pytester.runpytest_subprocess("-v", "-s", "--strict-markers", *args)
+
+
+def test_the_fixtures_work_under_asyncio_and_trio(pytester: pytest.Pytester) -> None:
+    result = run_user_suite(pytester)
+    result.assert_outcomes(passed=10)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*test_ships_an_order_in_process?asyncio? ran under asyncio*",
+            "*test_ships_an_order_in_process?trio? ran under trio*",
+            "*test_markers_configure_the_fake_and_the_session?trio? PASSED*",
+            "*test_pytest_asyncio_tests_still_run PASSED*",
+        ]
+    )
+
+
+def test_a_conftest_overrides_the_options(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    pytester.makeconftest(
+        """
+import pytest
+
+from zonos_async import RetryPolicy
+
+
+@pytest.fixture
+def anyio_backend():
+    return "trio"
+
+
+@pytest.fixture
+def zonos_fake_options():
+    return {"orders": 7, "seed": 4}
+
+
+@pytest.fixture
+def zonos_session_options():
+    return {"retry": RetryPolicy(attempts=9, wait_initial=0, wait_max=0, retry_after_max=0)}
+"""
+    )
+    pytester.makepyfile(
+        """
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_options(zonos_fake, zonos_session):
+    assert len(zonos_fake.order_ids()) == 7
+    assert zonos_session.retry.attempts == 9
+
+
+@pytest.mark.zonos_fake(orders=2)
+async def test_the_marker_wins_key_by_key(zonos_fake, anyio_backend):
+    assert len(zonos_fake.order_ids()) == 2
+    assert anyio_backend == "trio"
+
+
+@pytest.mark.asyncio
+async def test_a_pytest_asyncio_test_cannot_take_the_session(zonos_session):
+    pass
+"""
+    )
+    result = pytester.runpytest_subprocess("--strict-markers", "-p", "no:warnings")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*zonos_session is an anyio fixture: mark the test*"])
+
+
+def test_same_seed_same_orders() -> None:
+    """What ``zonos_fake`` promises: a test sees the same orders on every run."""
+    assert FakeZonos.seeded(orders=50, seed=0).order_ids() == (
+        FakeZonos.seeded(orders=50, seed=0).order_ids()
+    )
