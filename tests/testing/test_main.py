@@ -1,0 +1,94 @@
+"""``python -m zonos_async.testing``: a real process whose banner says how to reach it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from zonos_async.testing import DOC_SECRET
+from zonos_async.testing.__main__ import banner, main
+
+REPO = Path(__file__).parents[2]
+BANNER = re.compile(
+    r"^Fake Zonos at (?P<url>http://127\.0\.0\.1:\d+)  store=(?P<store>\d+) "
+    r"secret=(?P<secret>\S+)  \((?P<env>.+)\)$"
+)
+
+
+def start(*args: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "zonos_async.testing", *args]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True
+    )
+
+
+@pytest.fixture
+def server() -> Iterator[subprocess.Popen[str]]:
+    process = start("--port", "0", "--orders", "5", "--seed", "3", "--store", "321")
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def first_line(process: subprocess.Popen[str], seconds: float = 30) -> str:
+    """The process's first stdout line, or a failure after ``seconds`` (never a hang)."""
+    stdout = process.stdout
+    assert stdout is not None
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(seconds)
+    assert lines, "no banner"
+    return lines[0].rstrip("\n")
+
+
+def test_the_banner_says_what_a_client_sends(server: subprocess.Popen[str]) -> None:
+    match = BANNER.match(first_line(server))
+    assert match is not None
+    url, store, secret = match["url"], int(match["store"]), match["secret"]
+    assert (store, secret) == (321, DOC_SECRET)
+    env = dict(pair.split("=", 1) for pair in shlex.split(match["env"]))
+    assert env == {"ZONOS_BASE_URL": url, "ZONOS_STORE_ID": "321", "ZONOS_SECRET": secret}
+
+    # What the banner says is enough to talk to it.
+    body = {"store": store, "secret": secret, "sinceDate": "20000101"}
+    for _ in range(200):  # the port is bound before uvicorn accepts: a few tries at most
+        try:
+            response = httpx.post(f"{url}/v1/orderNumbers", json=body, trust_env=False)
+            break
+        except httpx.ConnectError:
+            threading.Event().wait(0.05)
+    else:
+        pytest.fail("the fake never answered")
+    assert response.status_code == 200
+    assert response.json()["totalCount"] == 5
+    wrong = httpx.post(
+        f"{url}/v1/orderNumbers", json={**body, "secret": "nope"}, trust_env=False
+    ).json()
+    assert "error" in wrong
+
+
+def test_the_banner_quotes_for_a_shell() -> None:
+    line = banner("http://127.0.0.1:8080", 7, "it's a secret")
+    env = line.split("  (", 1)[1].rstrip(")")
+    assert dict(pair.split("=", 1) for pair in shlex.split(env))["ZONOS_SECRET"] == "it's a secret"
+
+
+def test_serve_is_still_accepted_and_a_busy_port_fails_clearly(
+    server: subprocess.Popen[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = int(first_line(server).split(":")[2].split()[0])
+    assert main(["serve", "--port", str(port), "--orders", "1"]) == 1
+    assert "error:" in capsys.readouterr().err
