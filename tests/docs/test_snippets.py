@@ -51,6 +51,7 @@ STORE = 999
 SECRET = "f5bde245-..."  # the placeholder the pages show; the fake accepts exactly this
 INCLUDED_AND_TESTED = {
     "examples/webapp.py": "tests/docs/test_webapp.py",
+    "examples/fastapi_app.py": "tests/docs/test_webapp.py",
     "tests/docs/test_webapp.py": "itself",
     "tests/docs/test_testing_example.py": "itself",
 }
