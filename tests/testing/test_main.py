@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from zonos_async.testing import DOC_SECRET
-from zonos_async.testing.__main__ import banner, main
+from zonos_async.testing.__main__ import banner
 
 REPO = Path(__file__).parents[2]
 BANNER = re.compile(
@@ -54,6 +54,17 @@ def first_line(process: subprocess.Popen[str], seconds: float = 30) -> str:
     return lines[0].rstrip("\n")
 
 
+def answering(url: str) -> None:
+    """Wait (20 s at most) until the server accepts connections: it binds before it listens."""
+    for _ in range(400):
+        try:
+            httpx.post(f"{url}/v1/orderNumbers", json={}, trust_env=False)
+            return
+        except httpx.ConnectError:
+            threading.Event().wait(0.05)
+    pytest.fail("the fake never answered")
+
+
 def test_the_banner_says_what_a_client_sends(server: subprocess.Popen[str]) -> None:
     match = BANNER.match(first_line(server))
     assert match is not None
@@ -64,14 +75,8 @@ def test_the_banner_says_what_a_client_sends(server: subprocess.Popen[str]) -> N
 
     # What the banner says is enough to talk to it.
     body = {"store": store, "secret": secret, "sinceDate": "20000101"}
-    for _ in range(200):  # the port is bound before uvicorn accepts: a few tries at most
-        try:
-            response = httpx.post(f"{url}/v1/orderNumbers", json=body, trust_env=False)
-            break
-        except httpx.ConnectError:
-            threading.Event().wait(0.05)
-    else:
-        pytest.fail("the fake never answered")
+    answering(url)
+    response = httpx.post(f"{url}/v1/orderNumbers", json=body, trust_env=False)
     assert response.status_code == 200
     assert response.json()["totalCount"] == 5
     wrong = httpx.post(
@@ -87,8 +92,18 @@ def test_the_banner_quotes_for_a_shell() -> None:
 
 
 def test_serve_is_still_accepted_and_a_busy_port_fails_clearly(
-    server: subprocess.Popen[str], capsys: pytest.CaptureFixture[str]
+    server: subprocess.Popen[str],
 ) -> None:
-    port = int(first_line(server).split(":")[2].split()[0])
-    assert main(["serve", "--port", str(port), "--orders", "1"]) == 1
-    assert "error:" in capsys.readouterr().err
+    url = BANNER.match(first_line(server))["url"]  # type: ignore[index]
+    answering(url)  # listening: before that, a second bind of the port may still succeed
+    port = url.rsplit(":", 1)[1]
+    second = subprocess.run(
+        [sys.executable, "-m", "zonos_async.testing", "serve", "--port", port, "--orders", "1"],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert second.returncode == 1
+    assert "error:" in second.stderr
