@@ -755,7 +755,7 @@ def _render_client_tables(plan: Plan, results: Results, labels: dict[str, str]) 
 
 
 def _render_parse(parse: dict[str, Any]) -> list[str]:
-    out = ["### Parse cost alone (no I/O; `protocol` decode + parse)", ""]
+    out = ["### Parse cost alone (no I/O; `protocol.decode` + `parse_*`)", ""]
     if "error" in parse:
         return [*out, f"parse benchmark failed: {parse['error']}", ""]
     out += ["| what | median |", "|---|---:|"]

@@ -9,11 +9,14 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 
+import zonos_async
 from zonos_async.testing import DOC_SECRET
 from zonos_async.testing.__main__ import banner
 
@@ -65,7 +68,9 @@ def answering(url: str) -> None:
     pytest.fail("the fake never answered")
 
 
-def test_the_banner_says_what_a_client_sends(server: subprocess.Popen[str]) -> None:
+def test_the_banner_says_what_a_client_sends(
+    server: subprocess.Popen[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     match = BANNER.match(first_line(server))
     assert match is not None
     url, store, secret = match["url"], int(match["store"]), match["secret"]
@@ -79,6 +84,15 @@ def test_the_banner_says_what_a_client_sends(server: subprocess.Popen[str]) -> N
     response = httpx.post(f"{url}/v1/orderNumbers", json=body, trust_env=False)
     assert response.status_code == 200
     assert response.json()["totalCount"] == 5
+    # ... and so are the variables, for code that builds its own Session().
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    async def count() -> int:
+        async with zonos_async.Session() as zonos:
+            return (await zonos.order_numbers(since_date=date(2000, 1, 1))).total_count
+
+    assert anyio.run(count) == 5
     wrong = httpx.post(
         f"{url}/v1/orderNumbers", json={**body, "secret": "nope"}, trust_env=False
     ).json()

@@ -62,10 +62,10 @@ async def test_the_default_fake_is_seeded(zonos_fake, zonos_session):
 
 
 @pytest.mark.anyio
-@pytest.mark.zonos_fake(orders=3, seed=9, store=321, secret="my-test-secret")
+@pytest.mark.zonos_fake(orders=3, seed=9, store=321, secret="00000000-0000-4000-8000-000000000321")
 @pytest.mark.zonos_session(retry=None)
 async def test_markers_configure_the_fake_and_the_session(zonos_fake, zonos_session):
-    assert (zonos_fake.store, zonos_fake.secret) == (321, "my-test-secret")
+    assert (zonos_fake.store, zonos_fake.secret) == (321, "00000000-0000-4000-8000-000000000321")
     assert zonos_session.store == 321 and zonos_session.retry.attempts == 1
     assert [o.id for o in (await zonos_session.order_numbers(since_date="20000101")).orders] == [
         "321-100001", "321-100002", "321-100003"
