@@ -704,54 +704,59 @@ def _render_prototypes(plan: Plan, results: Results, labels: dict[str, str]) -> 
     return [*out, ""]
 
 
+def _client_table(
+    clients: Sequence[str],
+    labels: dict[str, str],
+    columns: Sequence[int],
+    cell: Callable[[str, int], str],
+) -> list[str]:
+    """One row per client, one ``C=`` column per concurrency."""
+    return [
+        "| client | " + " | ".join(f"C={c}" for c in columns) + " |",
+        "|---|" + "---:|" * len(columns),
+        *(
+            f"| {labels.get(client, client)} | "
+            + " | ".join(cell(client, c) for c in columns)
+            + " |"
+            for client in clients
+        ),
+        "",
+    ]
+
+
 def _render_client_tables(plan: Plan, results: Results, labels: dict[str, str]) -> list[str]:
     out: list[str] = []
     for backend, clients in (("asyncio", plan.asyncio_clients), ("trio", plan.trio_clients)):
-        if not clients:
-            continue
-        cs, ws = plan.cpu_concurrency, plan.wall_concurrency
-        header = "| client | " + " | ".join(f"C={c}" for c in cs) + " |"
-        rule = "|---|" + "---:|" * len(cs)
-        out += [
-            f"### Client CPU per call, µs ({backend}, latency 0, N = {plan.cpu_calls:,})",
-            "",
-            header,
-            rule,
-            *(
-                f"| {labels.get(client, client)} | "
-                + " | ".join(_fmt(results.cpu_us(backend, 0, client, c)) for c in cs)
-                + " |"
-                for client in clients
-            ),
-            "",
-            f"### Calls per second ({backend}, latency 0, one client process)",
-            "",
-            header,
-            rule,
-            *(
-                f"| {labels.get(client, client)} | "
-                + " | ".join(_fmt(results.rate(backend, 0, client, c)) for c in cs)
-                + " |"
-                for client in clients
-            ),
-            "",
-            f"### Wall time / ideal at {LATENCY_S * 1000:.0f} ms server latency ({backend})",
-            "",
-            f"ideal = N × {LATENCY_S * 1000:.0f} ms / C, the time a perfect client needs; "
-            f"N = {', '.join(f'{plan.wall_calls(c):,}' for c in ws)} for "
-            f"C = {', '.join(map(str, ws))} (ideal {plan.bound_s:g} s each).",
-            "",
-            "| client | " + " | ".join(f"C={c}" for c in ws) + " |",
-            "|---|" + "---:|" * len(ws),
-            *(
-                f"| {labels.get(client, client)} | "
-                + " | ".join(_fmt(results.ratio(backend, client, c), 2) for c in ws)
-                + " |"
-                for client in clients
-            ),
-            "",
-        ]
+        if clients:
+            out += _render_backend_tables(backend, clients, plan, results, labels)
     return out
+
+
+def _render_backend_tables(
+    backend: str, clients: Sequence[str], plan: Plan, results: Results, labels: dict[str, str]
+) -> list[str]:
+    cs, ws = plan.cpu_concurrency, plan.wall_concurrency
+    return [
+        f"### Client CPU per call, µs ({backend}, latency 0, N = {plan.cpu_calls:,})",
+        "",
+        *_client_table(
+            clients, labels, cs, lambda client, c: _fmt(results.cpu_us(backend, 0, client, c))
+        ),
+        f"### Calls per second ({backend}, latency 0, one client process)",
+        "",
+        *_client_table(
+            clients, labels, cs, lambda client, c: _fmt(results.rate(backend, 0, client, c))
+        ),
+        f"### Wall time / ideal at {LATENCY_S * 1000:.0f} ms server latency ({backend})",
+        "",
+        f"ideal = N × {LATENCY_S * 1000:.0f} ms / C, the time a perfect client needs; "
+        f"N = {', '.join(f'{plan.wall_calls(c):,}' for c in ws)} for "
+        f"C = {', '.join(map(str, ws))} (ideal {plan.bound_s:g} s each).",
+        "",
+        *_client_table(
+            clients, labels, ws, lambda client, c: _fmt(results.ratio(backend, client, c), 2)
+        ),
+    ]
 
 
 def _render_parse(parse: dict[str, Any]) -> list[str]:

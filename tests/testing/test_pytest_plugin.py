@@ -6,6 +6,8 @@ The user's files below are run in a fresh pytest process: the plugin is found th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from zonos_async.testing import FakeZonos
@@ -23,42 +25,27 @@ def anyio_backend(request):
     return request.param
 """
 
-USER_TESTS = """
+# docs/testing.md's example module, as a user would save it in their own project.
+EXAMPLE = (
+    (Path(__file__).parents[1] / "docs" / "test_testing_example.py")
+    .read_text()
+    .split("# --8<-- [start:example]\n", 1)[1]
+    .split("# --8<-- [end:example]", 1)[0]
+)
+
+MORE_TESTS = """
 import pytest
 
 import zonos_async
-from zonos_async import OrderStatus
 from zonos_async.testing import FakeZonos
 
 
-async def ship(zonos: zonos_async.Session, order_id: str) -> str:
-    order = await zonos.order_detail(order_id)
-    if order.status.blocks_vendor_updates:
-        return "held"
-    await zonos.update_vendor_order_status(order.id, OrderStatus.VENDOR_SHIPMENT_READY)
-    return "shipped"
-
-
 @pytest.mark.anyio
-async def test_ships_an_order_in_process(zonos_fake, zonos_session, anyio_backend):
-    order_id = zonos_fake.add_order(status="IGLOBAL_ORDER_IN_PROCESS")
-    assert await ship(zonos_session, order_id) == "shipped"
-    assert zonos_fake.status_updates(order_id) == ["VENDOR_SHIPMENT_READY"]
-    print("ran under", anyio_backend)
-
-
-@pytest.mark.anyio
-async def test_leaves_fraud_review_alone(zonos_fake, zonos_session):
-    order_id = zonos_fake.add_order(status="IGLOBAL_FRAUD_REVIEW")
-    assert await ship(zonos_session, order_id) == "held"
-    assert [call.endpoint for call in zonos_fake.calls] == ["orderDetail"]
-
-
-@pytest.mark.anyio
-async def test_the_default_fake_is_seeded(zonos_fake, zonos_session):
+async def test_the_default_fake_is_seeded(zonos_fake, zonos_session, anyio_backend):
     assert zonos_fake.order_ids() == FakeZonos.seeded(orders=50, seed=0).order_ids()
     page = await zonos_session.order_numbers(since_date="20000101")
     assert len(page.ids) == 50
+    print("ran under", anyio_backend)
 
 
 @pytest.mark.anyio
@@ -89,17 +76,21 @@ async def test_pytest_asyncio_tests_still_run(zonos_fake):
 def run_user_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     pytester.makeini(INI)
     pytester.makeconftest(CONFTEST)
-    pytester.makepyfile(test_shop=USER_TESTS)
+    pytester.makepyfile(test_shop=EXAMPLE, test_more=MORE_TESTS)
     return pytester.runpytest_subprocess("-v", "-s", "--strict-markers", *args)
 
 
 def test_the_fixtures_work_under_asyncio_and_trio(pytester: pytest.Pytester) -> None:
     result = run_user_suite(pytester)
-    result.assert_outcomes(passed=10)
+    # The example: four tests on both backends, one without a loop, one on asyncio only;
+    # the others: two on both backends, one without a loop, one of pytest-asyncio.
+    result.assert_outcomes(passed=10 + 6)
     result.stdout.fnmatch_lines_random(
         [
-            "*test_ships_an_order_in_process?asyncio? ran under asyncio*",
-            "*test_ships_an_order_in_process?trio? ran under trio*",
+            "*test_shop.py::test_ships_an_order_in_process?asyncio? PASSED*",
+            "*test_shop.py::test_every_update_lands_once_on_a_flaky_zonos?trio? PASSED*",
+            "*test_the_default_fake_is_seeded?asyncio? ran under asyncio*",
+            "*test_the_default_fake_is_seeded?trio? ran under trio*",
             "*test_markers_configure_the_fake_and_the_session?trio? PASSED*",
             "*test_pytest_asyncio_tests_still_run PASSED*",
         ]
