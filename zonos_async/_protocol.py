@@ -31,6 +31,7 @@ from ._errors import (
     MissingParameterError,
     NotAcceptableError,
     OrderCancelledError,
+    OrderMismatchError,
     OrderNotFoundError,
     RateLimitedError,
     ResponseParseError,
@@ -58,6 +59,7 @@ __all__ = [
     "Credentials",
     "Endpoint",
     "api_error",
+    "check_order_id",
     "decode",
     "encode",
     "format_date",
@@ -364,6 +366,23 @@ def parse_order(data: Mapping[str, Any], redact: Redact) -> Order:
             problems=("required field missing @ $.order",),
         )  # fmt: skip
     return _structure(ORDER_DETAIL, data["order"], Order, redact, key="order")
+
+
+def check_order_id(requested: str, order: Order, store: int) -> None:
+    """Raise :class:`OrderMismatchError` unless ``order`` is the order ``requested`` names.
+
+    ``requested`` is the normalised id that was asked for; the answer's id is
+    normalised the same way, so ``"999-0042"`` matches ``"999-42"``.
+    """
+    try:
+        received = normalize_order_id(order.id, store)
+    except InvalidRequestError:
+        received = order.id
+    if received != requested:
+        raise OrderMismatchError(
+            f"orderDetail for {requested}: the answer is about order {order.id!r}",
+            endpoint=ORDER_DETAIL.name, requested=requested, received=order.id,
+        )  # fmt: skip
 
 
 def parse_update(
