@@ -56,6 +56,7 @@ class _Answer:
         self.body: BodyReader | None = None
         self.head_bytes = 0
         self.done = False
+        self.keep_alive = False
         self.until_close = False  # the body ends when the server closes the connection
 
     def feed(self, data: bytes) -> None:
@@ -86,6 +87,7 @@ class _Answer:
         if status > 599:
             raise _Refused(f"not an HTTP status: {status}")
         self.status = status
+        self.keep_alive = parser.should_keep_alive()
         encoding = headers.get("transfer-encoding")
         if encoding is not None and encoding.strip().lower() != "chunked":
             raise _Refused(f"a transfer coding we do not speak: {encoding[:40]!r}")
@@ -177,7 +179,7 @@ class _Connection(asyncio.Protocol):
                 return
             self.reusable = False  # bytes after the answer: it is still the answer
         if answer.done:
-            if not self.reusable or not answer.parser.should_keep_alive():
+            if not self.reusable or not answer.keep_alive:
                 self.reusable = False
                 self.close()
             self._finish(answer)
@@ -237,7 +239,7 @@ def _refusal(exc: Exception) -> Exception:
     """What the parser (or a callback under it) refused, as the error to report."""
     if isinstance(exc, (_Refused, TransportFailure)):
         return exc
-    cause = exc.__cause__  # httptools wraps a callback's error in HttpParserCallbackError
+    cause = exc.__cause__ or exc.__context__  # a callback's error, wrapped by httptools
     if isinstance(cause, (_Refused, TransportFailure)):
         return cause
     return _Refused(f"not an HTTP/1.1 answer ({type(exc).__name__}: {exc})")
@@ -269,6 +271,11 @@ class FastTransport:
     ) -> RawResponse:
         request = self._head(url, headers) + b"%d\r\n\r\n" % len(content) + content
         connection = await self._checkout(timeout.connect)
+        if connection.transport is None:  # closed (or talked to) before we said anything
+            raise TransportFailure(
+                timed_out=False, kind="ConnectError", sent=False,
+                detail="the server closed the connection before the request was sent",
+            )  # fmt: skip
         failure: TransportFailure | None = None
         try:
             answer = await connection.exchange(request, self._limit, timeout.read)

@@ -89,6 +89,9 @@ class ResponseTooLarge(TransportFailure):
         self.limit = limit
 
 
+_STEP: Final = 64 * 1024
+
+
 class BodyReader:
     """Collects a body piece by piece, decompressing gzip, never holding more than ``limit``."""
 
@@ -117,14 +120,23 @@ class BodyReader:
         self._raw += len(data)
         if self._raw > self._limit:
             self._too_large("the answer is longer")
-        if self._decompressor is not None:
-            try:  # never more than one byte past the limit out of any piece
-                data = self._decompressor.decompress(data, self._limit - self._size + 1)
+        if self._decompressor is None:
+            self._take(data)
+            return
+        while True:  # in small steps: a bomb never gets far past the limit
+            try:
+                piece = self._decompressor.decompress(data, _STEP)
             except zlib.error as exc:
                 self._bad_encoding(str(exc))
+            self._take(piece)
+            data = self._decompressor.unconsumed_tail
+            if not data and len(piece) < _STEP:
+                return
+
+    def _take(self, data: bytes) -> None:
         self._size += len(data)
         if self._size > self._limit:
-            self._too_large(f"the {self._encoding} answer decompresses to more")
+            self._too_large(f"the {self._encoding} answer is longer")
         if data:
             self._parts.append(data)
 
