@@ -31,7 +31,13 @@ import zonos_async
 from zonos_async import Session
 
 TRANSPORTS = ["fast", "httpx"]
-LIMIT = 1024 * 1024  # max_response_bytes in the memory rows
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Every row under both loops: the fast transport has a connection for each."""
+    return str(request.param)
+LIMIT = 4 * 1024 * 1024  # max_response_bytes in the memory rows
 
 
 class Peer:
@@ -492,7 +498,7 @@ async def test_an_answer_over_the_limit_is_refused_without_reading_it_whole(
             finally:
                 tracemalloc.stop()
             assert error.limit == LIMIT  # type: ignore[attr-defined]
-            assert peak < 2 * LIMIT + 512 * 1024, f"peak {peak:,} bytes"
+            assert peak < 2 * LIMIT, f"peak {peak:,} bytes"  # measured: 1.1x to 1.4x
             assert (await zonos.order_detail("999-42")).id == "999-42"
 
 

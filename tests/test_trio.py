@@ -31,7 +31,7 @@ async def test_runs_under_asyncio_and_trio(anyio_backend: str) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("anyio_backend", "expected"),
-    [("asyncio", "FastTransport"), ("trio", "HttpxTransport")],
+    [("asyncio", "FastTransport"), ("trio", "FastTransport")],
     indirect=["anyio_backend"],
 )
 async def test_the_default_transport_of_each_loop(anyio_backend: str, expected: str) -> None:

@@ -19,10 +19,12 @@ llhttp (Node's parser, the one uvicorn uses); nothing here parses HTTP by hand.
 from __future__ import annotations
 
 import asyncio
+import math
 import select
 import ssl
+import time
 from collections.abc import Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 import httptools
@@ -33,7 +35,11 @@ from ._transport import (
     RawResponse,
     TransportFailure,
     remember_connection,
+    running_under_trio,
 )
+
+if TYPE_CHECKING:
+    import trio
 
 __all__ = ["MAX_HEAD_BYTES", "FastTransport"]
 
@@ -235,6 +241,59 @@ class _Connection(asyncio.Protocol):
         return waiter
 
 
+class _TrioConnection:
+    """The same connection on trio's streams: reads pulled, rather than pushed by a protocol."""
+
+    def __init__(self, stream: trio.abc.Stream, sock: trio.socket.SocketType) -> None:
+        self._stream, self._socket = stream, sock
+        self.idle_since = 0.0
+        self.reusable = True
+        self._poll: select.poll | None = None
+        if hasattr(select, "poll"):
+            self._poll = select.poll()
+            self._poll.register(sock.fileno(), select.POLLIN)
+
+    @property
+    def transport(self) -> object | None:  # "open", as on the asyncio connection
+        return self._socket if self._socket.fileno() >= 0 else None
+
+    def fresh(self) -> bool:
+        return self.transport is not None and not (self._poll is not None and self._poll.poll(0))
+
+    async def exchange(self, request: bytes, limit: int, read_timeout: float | None) -> _Answer:
+        import trio
+
+        await self._stream.send_all(request)
+        answer = _Answer(limit)
+        silence = math.inf if read_timeout is None else read_timeout
+        while True:
+            with trio.move_on_after(silence) as scope:
+                data = await self._stream.receive_some(65536)
+            if scope.cancelled_caught:
+                raise TimeoutError(f"no bytes of the answer for {read_timeout:g} s")
+            if not data:
+                answer.eof()
+                self.reusable = False
+                break
+            try:
+                answer.feed(bytes(data))
+            except httptools.HttpParserUpgrade:
+                raise _Refused("an upgrade we did not ask for") from None
+            except Exception as exc:
+                if not answer.done:
+                    raise _refusal(exc) from None
+                self.reusable = False  # bytes after the answer: it is still the answer
+            if answer.done:
+                break
+        if not answer.keep_alive:
+            self.reusable = False
+        return answer
+
+    def close(self) -> None:
+        self.reusable = False
+        self._socket.close()  # trio's close is synchronous, and wakes any task waiting on it
+
+
 def _refusal(exc: Exception) -> Exception:
     """What the parser (or a callback under it) refused, as the error to report."""
     if isinstance(exc, (_Refused, TransportFailure)):
@@ -246,7 +305,7 @@ def _refusal(exc: Exception) -> Exception:
 
 
 class FastTransport:
-    """Posts to one origin over a small pool of asyncio keep-alive connections."""
+    """Posts to one origin over a small pool of keep-alive connections (asyncio's or trio's)."""
 
     def __init__(self, limits: httpx.Limits, base_url: str, max_response_bytes: int) -> None:
         parts = urlsplit(base_url)
@@ -261,10 +320,10 @@ class FastTransport:
         self._limit = max_response_bytes
         self._max_idle = limits.max_keepalive_connections
         self._keepalive_expiry = limits.keepalive_expiry
-        self._idle: list[_Connection] = []
+        self._idle: list[_Connection | _TrioConnection] = []
         self._closed = False
         self._heads: dict[tuple[str, tuple[tuple[str, str], ...]], bytes] = {}
-        self._loop = asyncio.get_running_loop()
+        self._trio = running_under_trio()
 
     async def post(
         self, url: str, content: bytes, headers: Mapping[str, str], timeout: httpx.Timeout
@@ -286,8 +345,10 @@ class FastTransport:
             failure = exc
         except _Refused as exc:
             failure = TransportFailure(timed_out=False, kind="RemoteProtocolError", detail=str(exc))
-        except OSError as exc:
-            failure = TransportFailure(timed_out=False, kind="ReadError", detail=str(exc))
+        except Exception as exc:  # OSError; trio's BrokenResourceError
+            failure = TransportFailure(
+                timed_out=False, kind="ReadError", detail=str(exc) or type(exc).__name__
+            )
         except BaseException:
             connection.close()  # cancelled: it may hold half an answer
             raise
@@ -318,38 +379,55 @@ class FastTransport:
             head = self._heads[key] = "\r\n".join(lines).encode("latin-1")
         return head
 
-    async def _checkout(self, connect_timeout: float | None) -> _Connection:
-        now = self._loop.time()
+    async def _checkout(self, connect_timeout: float | None) -> _Connection | _TrioConnection:
+        now = time.monotonic()
         expiry = self._keepalive_expiry
         while self._idle:
             connection = self._idle.pop()
             if (expiry is None or now - connection.idle_since < expiry) and connection.fresh():
                 return connection
             connection.close()
-        connecting = self._loop.create_connection(
-            lambda: _Connection(self._loop),
-            self._host,
-            self._port,
-            ssl=self._ssl,
-            server_hostname=self._host if self._ssl else None,
-        )
         failure: TransportFailure | None = None
         try:
+            if self._trio:
+                return await self._connect_trio(connect_timeout)
+            loop = asyncio.get_running_loop()
+            connecting = loop.create_connection(
+                lambda: _Connection(loop),
+                self._host,
+                self._port,
+                ssl=self._ssl,
+                server_hostname=self._host if self._ssl else None,
+            )
             _, connection = await asyncio.wait_for(connecting, connect_timeout)
         except (TimeoutError, asyncio.TimeoutError) as exc:
             detail = str(exc) or f"no connection within {connect_timeout} s"
             failure = TransportFailure(
                 timed_out=True, kind="ConnectTimeout", detail=detail, sent=False
             )
-        except (OSError, ssl.SSLError, ValueError) as exc:
+        except Exception as exc:  # OSError, ssl.SSLError, trio's BrokenResourceError
             failure = TransportFailure(
-                timed_out=False, kind="ConnectError", detail=str(exc), sent=False
-            )
+                timed_out=False, kind="ConnectError", detail=str(exc) or type(exc).__name__,
+                sent=False,
+            )  # fmt: skip
         if failure is not None:
             raise failure
         return connection
 
-    def _checkin(self, connection: _Connection) -> None:
+    async def _connect_trio(self, connect_timeout: float | None) -> _TrioConnection:
+        import trio
+
+        timeout = math.inf if connect_timeout is None else connect_timeout
+        with trio.move_on_after(timeout):
+            tcp = await trio.open_tcp_stream(self._host, self._port)
+            stream: trio.abc.Stream = tcp
+            if self._ssl is not None:
+                stream = trio.SSLStream(tcp, self._ssl, server_hostname=self._host)
+                await stream.do_handshake()
+            return _TrioConnection(stream, tcp.socket)
+        raise TimeoutError(f"no connection within {connect_timeout} s") from None
+
+    def _checkin(self, connection: _Connection | _TrioConnection) -> None:
         if (
             self._closed
             or not connection.reusable
@@ -358,5 +436,5 @@ class FastTransport:
         ):
             connection.close()
             return
-        connection.idle_since = self._loop.time()
+        connection.idle_since = time.monotonic()
         self._idle.append(connection)

@@ -45,7 +45,6 @@ from ._transport import (
     drop_last_connection,
     environment_proxy,
     httpx_is_mocked,
-    running_under_trio,
 )
 from ._version import __version__
 
@@ -251,13 +250,12 @@ class Session:
                     await backend.aclose()
 
     def _make_backend(self) -> Transport:
-        """The fast transport under asyncio; httpx for what only it offers (see docs/errors.md)."""
+        """The fast transport; httpx for what only it offers (see docs/errors.md)."""
         limit = self._max_response_bytes
         if self._client is not None:
             return HttpxTransport(self._client, owned=False, max_response_bytes=limit)
         if (
             self._transport is None
-            and not running_under_trio()
             and not httpx_is_mocked()  # respx: httpx, so it sees the calls
             and not (self._base_url.startswith("https:") and environment_proxy(self._base_url))
         ):
