@@ -37,6 +37,8 @@ TRANSPORTS = ["fast", "httpx"]
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """Every row under both loops: the fast transport has a connection for each."""
     return str(request.param)
+
+
 LIMIT = 4 * 1024 * 1024  # max_response_bytes in the memory rows
 
 
@@ -217,6 +219,7 @@ async def fails_typed(
     zonos: Session,
     server: Hostile | None,
     expected: type[BaseException] | tuple[type[BaseException], ...],
+    settle: float = 0.05,
 ) -> BaseException:
     """The first call fails with ``expected`` (a ZonosError); the next one works."""
     with anyio.fail_after(10):
@@ -226,7 +229,7 @@ async def fails_typed(
     body = server.bodies[0] if server is not None and server.bodies else None
     secret_free(info.value, body)
     if server is not None:
-        await anyio.sleep(0.05)  # whatever the server closed, it has closed by now
+        await anyio.sleep(settle)  # whatever the server closed, it has closed by now
         with anyio.fail_after(10):
             assert (await zonos.order_detail("999-42")).id == "999-42"  # the pool still works
     return info.value
@@ -310,7 +313,7 @@ async def test_a_server_that_closes_or_talks_right_after_accepting(kind: str, ta
         if number == 0:
             if talks:
                 peer.send(talks)
-                time.sleep(0.05)
+                time.sleep(0.01)
             return False
         return True
 
@@ -319,7 +322,7 @@ async def test_a_server_that_closes_or_talks_right_after_accepting(kind: str, ta
         async with session(kind, server.url) as zonos:
             lenient = bool(talks)  # an answer before the request: taken for its answer by both
             refused = LENIENT_H11 if lenient else zonos_async.ZonosConnectionError
-            await fails_typed(zonos, server, refused)
+            await fails_typed(zonos, server, refused, settle=0.2)
 
 
 @pytest.mark.anyio

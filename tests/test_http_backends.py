@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import SECRET
 
 import zonos_async
 from zonos_async import OrderStatus, Session
@@ -59,9 +60,9 @@ async def test_a_proxy_in_the_environment_sends_https_through_httpx(
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    async with Session(999, "s") as zonos:
+    async with Session(999, SECRET) as zonos:
         assert "via HttpxTransport" in repr(zonos)
-    async with Session(999, "s", base_url="http://127.0.0.1:9") as zonos:
+    async with Session(999, SECRET, base_url="http://127.0.0.1:9") as zonos:
         assert "via FastTransport" in repr(zonos)  # plain http is loopback: never proxied
 
 
@@ -80,7 +81,7 @@ async def test_a_small_response_limit_is_the_sessions_own() -> None:
 @pytest.mark.parametrize("limit", [0, -1, 1.5, True])
 async def test_a_bad_response_limit_is_refused(limit: Any) -> None:
     with pytest.raises(zonos_async.InvalidRequestError):
-        Session(999, "s", max_response_bytes=limit)
+        Session(999, SECRET, max_response_bytes=limit)
 
 
 def free_port() -> int:
@@ -93,7 +94,7 @@ def free_port() -> int:
 @pytest.mark.parametrize("kind", TRANSPORTS)
 async def test_connection_refused(kind: str) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    async with Session(999, "s", base_url=url, retry=None, **options(kind)) as zonos:
+    async with Session(999, SECRET, base_url=url, retry=None, **options(kind)) as zonos:
         with pytest.raises(zonos_async.ZonosConnectionError) as info:
             await zonos.order_detail(1)
     assert "orderDetail for 999-1" in str(info.value)
