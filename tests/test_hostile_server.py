@@ -29,6 +29,7 @@ from conftest import SECRET, STORE, load
 
 import zonos_async
 from zonos_async import Session
+from zonos_async._httpx_transport import HttpxTransport
 
 TRANSPORTS = ["fast", "httpx"]
 
@@ -598,4 +599,13 @@ async def test_plain_http_never_goes_through_a_proxy(
             monkeypatch.delenv(name, raising=False)
         async with Session(STORE, SECRET, base_url=server.url, retry=None) as zonos:
             assert (await zonos.order_detail("999-9")).id == "999-9"
+        # The session's own httpx client (respx, or an https proxy) ignores them for http too.
+        own = HttpxTransport.of(
+            None, base_url=server.url, timeout=httpx.Timeout(2.0),
+            limits=zonos_async.DEFAULT_LIMITS, max_response_bytes=LIMIT,
+        )  # fmt: skip
+        body = json.dumps({"store": "999", "secret": SECRET, "orderId": "999-8"}).encode()
+        raw = await own.post(server.url + "/v2/orderDetail", body, {}, httpx.Timeout(2.0))
+        await own.aclose()
+        assert json.loads(raw.content)["order"]["orderId"] == "999-8"
     assert proxied == [] and proxy_server.connections == 0
