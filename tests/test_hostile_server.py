@@ -95,8 +95,14 @@ def echo(peer: Peer, body: bytes) -> None:
 class Hostile:
     """A loopback server: for each request, ``script`` decides; a thread per connection."""
 
-    def __init__(self, script: Script, on_accept: Callable[[Peer, int], bool] | None = None):
+    def __init__(
+        self,
+        script: Script,
+        on_accept: Callable[[Peer, int], bool] | None = None,
+        tls: ssl.SSLContext | None = None,
+    ):
         self.script = script
+        self.tls = tls
         self.on_accept = on_accept
         self.connections = 0
         self.requests = 0
@@ -105,7 +111,8 @@ class Hostile:
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(64)
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._listener.getsockname()[1]}"
         self._threads: list[threading.Thread] = []
         self._stopped = False
 
@@ -129,6 +136,12 @@ class Hostile:
             thread.start()
 
     def _serve(self, sock: socket.socket) -> None:
+        if self.tls is not None:
+            try:
+                sock = self.tls.wrap_socket(sock, server_side=True)
+            except (OSError, ssl.SSLError):
+                sock.close()
+                return
         peer = Peer(sock)
         with self._lock:
             number = self.connections
@@ -385,6 +398,35 @@ async def test_tls_failure_is_typed(kind: str, monkeypatch: pytest.MonkeyPatch) 
         assert error.request_sent is False  # type: ignore[attr-defined]
     finally:
         listener.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", TRANSPORTS)
+async def test_tls_works_and_keeps_its_connection(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    holder: list[Hostile] = []
+
+    def good(peer: Peer, n: int) -> bool:
+        echo(peer, holder[0].bodies[-1])
+        return True
+
+    server = Hostile(good, tls=context)
+    holder.append(server)
+    server.start()
+    try:
+        with authority.cert_pem.tempfile() as ca_file:
+            monkeypatch.setenv("SSL_CERT_FILE", ca_file)
+            options = {"transport": httpx.AsyncHTTPTransport()} if kind == "httpx" else {}
+            async with Session(STORE, SECRET, base_url=server.url, retry=None, **options) as zonos:
+                for n in (1, 2, 3):
+                    assert (await zonos.order_detail(n)).id == f"999-{n}"
+    finally:
+        server.stop()
+    assert server.connections == 1
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The asyncio default: keep-alive POSTs on asyncio's own transports, framed by httptools.
+"""The default transport: keep-alive POSTs on asyncio's transports or trio's streams.
 
 A general client pays on every call for what Zonos never needs (URL objects,
 cookie jars, redirects, a task per request): aiohttp's share alone was 155 µs a
@@ -13,7 +13,9 @@ llhttp (Node's parser, the one uvicorn uses); nothing here parses HTTP by hand.
   ``max_connections``;
 - heads bounded (:data:`MAX_HEAD_BYTES`), bodies bounded by :class:`BodyReader`;
 - TLS as httpx sets it up (``httpx.create_ssl_context()``); no proxies (the
-  session sends through httpx when the environment names one).
+  session sends through httpx when the environment names one);
+- under trio the same pool and framing on trio's streams (:class:`_TrioConnection`):
+  reads are pulled there rather than pushed by a protocol.
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@
 A session needs one thing from HTTP: POST a small JSON body to one origin, get
 the status, headers and body back. Two transports do that:
 
-- :class:`~zonos_async._fast.FastTransport`, the asyncio default: keep-alive
-  connections on asyncio's own transports, framed by httptools (llhttp);
+- :class:`~zonos_async._fast.FastTransport`, the default: keep-alive
+  connections on asyncio's transports or trio's streams, framed by httptools
+  (llhttp);
 - :class:`~zonos_async._httpx_transport.HttpxTransport`: everything httpx
   offers a caller (``client=``, ``transport=``, respx, ``MockTransport``,
-  proxies), and trio.
+  proxies).
 
 Both read bodies through :class:`BodyReader`, so a response size limit holds
 the same way on both, while reading and while decompressing, and both raise
