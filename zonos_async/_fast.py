@@ -166,7 +166,13 @@ class _Connection(asyncio.Protocol):
         self._read_timeout = read_timeout
         self._last_data = self._loop.time()
         if read_timeout is not None:
-            self._timer = self._loop.call_at(self._last_data + read_timeout, self._check_timeout)
+            # One timer per connection, re-armed when it fires, not one per request: at
+            # C=100 a timer per request was a heap of hundreds of cancelled handles.
+            due, timer = self._last_data + read_timeout, self._timer
+            if timer is None or timer.when() > due:
+                if timer is not None:
+                    timer.cancel()
+                self._timer = self._loop.call_at(due, self._check_timeout)
         self.transport.write(request)
         return self._waiter
 
@@ -211,17 +217,21 @@ class _Connection(asyncio.Protocol):
 
     def close(self) -> None:
         self.reusable = False
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self.transport is not None:
             self.transport.close()
             self.transport = None
 
     def _check_timeout(self) -> None:
-        assert self._read_timeout is not None
+        self._timer = None
+        if self._answer is None or self._read_timeout is None:  # idle now: nothing to time
+            return
         due = self._last_data + self._read_timeout
         if self._loop.time() < due:
             self._timer = self._loop.call_at(due, self._check_timeout)
             return
-        self._timer = None
         self._fail(TimeoutError(f"no bytes of the answer for {self._read_timeout:g} s"))
 
     def _finish(self, answer: _Answer) -> None:
@@ -236,9 +246,6 @@ class _Connection(asyncio.Protocol):
             waiter.set_exception(exc)
 
     def _settle(self) -> asyncio.Future[_Answer] | None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
         waiter, self._waiter, self._answer = self._waiter, None, None
         return waiter
 
