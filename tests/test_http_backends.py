@@ -62,7 +62,7 @@ async def test_auto_leaves_a_proxy_to_httpx(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    async with Session(999, "s") as zonos:
+    async with Session(999, FakeZonos().secret) as zonos:
         assert "via HttpxBackend" in repr(zonos)
 
 
@@ -76,7 +76,9 @@ def free_port() -> int:
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_connection_refused(backend: zonos_async.HttpBackendName) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    async with Session(999, "s", base_url=url, http_backend=backend, retry=None) as zonos:
+    async with Session(
+        999, FakeZonos().secret, base_url=url, http_backend=backend, retry=None
+    ) as zonos:
         with pytest.raises(zonos_async.ZonosConnectionError) as info:
             await zonos.order_detail(1)
     assert "orderDetail for 999-1" in str(info.value)

@@ -43,8 +43,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .._backends import running_under_trio
 from .._errors import InvalidRequestError
-from .._protocol import parse_order
 from .._status import OrderStatus
+from ..protocol import parse_order
 from ._json import dumps_exact, loads_exact
 from ._model import (
     FINAL_STATUSES,
