@@ -288,3 +288,14 @@ def test_cli_serve_options_for_a_living_fake(capsys: pytest.CaptureFixture[str])
     shown = capsys.readouterr().out
     for option in ("--speed", "--orders-per-hour", "--lifecycle", "--day-start-hour"):
         assert option in shown
+
+
+def test_set_detail_changes_what_order_detail_serves() -> None:
+    fake = FakeZonos(clock=FakeClock(NOW))
+    order_id = fake.add_order(detail={"address2": "Flat 2"})
+    fake.set_detail(order_id, {"address2": "Flat 3", "notes": [{"customerNote": True}]})
+    assert fake.order_json(order_id)["address2"] == "Flat 3"
+    fake.set_detail(order_id, None)
+    assert fake.order_json(order_id)["address2"] != "Flat 3"
+    with pytest.raises(KeyError):
+        fake.set_detail("999-1", None)

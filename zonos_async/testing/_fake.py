@@ -672,6 +672,18 @@ class FakeZonos:
             self._catch_up()
             self._move(self._record(order_id), status, to_ms(self.clock.now()), "test")
 
+    def set_detail(self, order_id: str | int, detail: Mapping[str, Any] | None) -> None:
+        """Replace the ``orderDetail`` fields set on top of the generated ones (as
+        ``add_order(detail=...)`` does); ``None`` leaves the generated detail alone. Zonos
+        changed the order: an address corrected, a note added.
+
+        Raises:
+            KeyError: no such order.
+        """
+        with self._lock:
+            self._catch_up()
+            self._record(order_id).detail = copy.deepcopy(dict(detail)) if detail else None
+
     def order_json(self, order_id: str | int) -> dict[str, Any]:
         """The ``order`` object ``orderDetail`` would serve for this order (a fresh copy).
 
