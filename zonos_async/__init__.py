@@ -3,13 +3,8 @@
 Everything public is importable from here; the modules behind it are private.
 """
 
-from ._checkpoint import (
-    Checkpoint,
-    CheckpointError,
-    CheckpointState,
-    FileCheckpoint,
-    JsonLinesSink,
-)
+from typing import TYPE_CHECKING
+
 from ._converter import make_converter
 from ._errors import (
     ConflictingParametersError,
@@ -52,7 +47,6 @@ from ._models import (
     PromoCode,
     UpdateResult,
 )
-from ._pipeline import ImportStats, OrderStream, TestOrders, import_orders
 from ._reconcile import ReconcileReport, reconcile
 from ._retry import RetryDetails, RetryPolicy
 from ._session import (
@@ -65,18 +59,61 @@ from ._session import (
     Session,
 )
 from ._status import OrderStatus, SetBy
+from ._sync import (
+    FINAL_STATUSES,
+    Change,
+    ChangeKind,
+    ChangeStream,
+    ImportStats,
+    LeaseHeldError,
+    LeaseLostError,
+    OrderStream,
+    Store,
+    StoreError,
+    SyncError,
+    SyncResult,
+    SyncState,
+    SyncStats,
+    TestOrders,
+    import_orders,
+    sync,
+    sync_changes,
+)
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._sync._sql import SqlStore
+
+
+def __getattr__(name: str) -> object:
+    # SqlStore imports SQLAlchemy: only on first use, so web apps that never sync skip it.
+    if name == "SqlStore":
+        from ._sync._sql import SqlStore
+
+        return SqlStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ReconcileReport",
     "TestOrders",
     "OrderStream",
     "ImportStats",
-    "JsonLinesSink",
-    "FileCheckpoint",
-    "CheckpointState",
-    "CheckpointError",
-    "Checkpoint",
+    "FINAL_STATUSES",
+    "Change",
+    "ChangeKind",
+    "ChangeStream",
+    "LeaseHeldError",
+    "LeaseLostError",
+    "SqlStore",
+    "Store",
+    "StoreError",
+    "SyncError",
+    "SyncResult",
+    "SyncState",
+    "SyncStats",
+    "sync",
+    "sync_changes",
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
     "DEFAULT_RETRY",

@@ -15,21 +15,25 @@
     │   │   ├── RateLimitedError                429
     │   │   └── ServerError                     5xx
     │   └── ResponseParseError                  not JSON, or not the documented shape
-    └── ZonosAPIError                           Zonos answered {"error": "..."}
-        ├── InvalidCredentialsError
-        ├── InvalidPostBodyError
-        ├── MissingParameterError
-        ├── ConflictingParametersError
-        ├── InvalidOrderIdError
-        ├── OrderNotFoundError
-        ├── OrderCancelledError
-        ├── StatusUnchangedError
-        ├── StatusTransitionError
-        ├── StatusNotAllowedError
-        ├── InvalidStatusError
-        │   ├── StatusNotSettableError
-        │   └── UnknownStatusError
-        └── ZonosProcessingError                Zonos' generic "Could not process ..."
+    ├── ZonosAPIError                           Zonos answered {"error": "..."}
+    │   ├── InvalidCredentialsError
+    │   ├── InvalidPostBodyError
+    │   ├── MissingParameterError
+    │   ├── ConflictingParametersError
+    │   ├── InvalidOrderIdError
+    │   ├── OrderNotFoundError
+    │   ├── OrderCancelledError
+    │   ├── StatusUnchangedError
+    │   ├── StatusTransitionError
+    │   ├── StatusNotAllowedError
+    │   ├── InvalidStatusError
+    │   │   ├── StatusNotSettableError
+    │   │   └── UnknownStatusError
+    │   └── ZonosProcessingError                Zonos' generic "Could not process ..."
+    └── SyncError                               the sync cannot go on (sync, SqlStore)
+        ├── LeaseHeldError                      another run syncs this store now
+        ├── LeaseLostError                      this run's lease ran out and was taken
+        └── StoreError                          the store failed; its transaction rolled back
 
 Messages never contain the API secret: every text that came from the network is
 passed through the session's redaction before it lands in an exception.

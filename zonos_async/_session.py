@@ -9,16 +9,13 @@ import math
 import os
 import random
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping
-from contextlib import AbstractAsyncContextManager
-from datetime import date
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, Final, Literal, TypeVar, get_args
 
 import anyio
 import httpx
 
-from . import _pipeline
 from . import _protocol as protocol
 from ._backends import (
     AiohttpBackend,
@@ -30,7 +27,6 @@ from ._backends import (
     httpx_is_mocked,
     running_under_trio,
 )
-from ._checkpoint import Checkpoint
 from ._errors import (
     InvalidRequestError,
     RateLimitedError,
@@ -442,50 +438,6 @@ class Session:
             return protocol.parse_update(endpoint, full_id, data, self._credentials.redact)
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
-
-    # --- Many orders at once -----------------------------------------------------------------
-
-    def import_orders(
-        self,
-        *,
-        since: date | None = None,
-        until: date | None = None,
-        since_order_id: str | None = None,
-        window_days: int = _pipeline.DEFAULT_WINDOW_DAYS,
-        concurrency: int = _pipeline.DEFAULT_CONCURRENCY,
-        window_concurrency: int = _pipeline.DEFAULT_WINDOW_CONCURRENCY,
-        test_orders: _pipeline.TestOrders = "include",
-        statuses: Collection[OrderStatus | str] | None = None,
-        skip_ids: Collection[str] | Callable[[str], bool] | None = None,
-        missing_merchant_order_id: bool = False,
-        ordered: bool = False,
-        checkpoint: Checkpoint | None = None,
-    ) -> AbstractAsyncContextManager[_pipeline.OrderStream]:
-        """Import every order of a period: listing and detail calls run at once.
-
-        See :func:`zonos_async.import_orders` for the arguments.
-
-        Example::
-
-            async with zonos.import_orders(since=date(2026, 11, 1), concurrency=32) as orders:
-                async for order in orders:
-                    save(order)
-        """
-        return _pipeline.import_orders(
-            self,
-            since=since,
-            until=until,
-            since_order_id=since_order_id,
-            window_days=window_days,
-            concurrency=concurrency,
-            window_concurrency=window_concurrency,
-            test_orders=test_orders,
-            statuses=statuses,
-            skip_ids=skip_ids,
-            missing_merchant_order_id=missing_merchant_order_id,
-            ordered=ordered,
-            checkpoint=checkpoint,
-        )
 
     async def _stored_merchant_order_id(
         self, order_id: str, timeout: TimeoutTypes | _Unset
