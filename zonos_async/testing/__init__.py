@@ -3,7 +3,10 @@
 ``FakeZonos`` keeps orders and applies the documented rules (and our documented guesses, see
 ``zonos_async.testing._fake``); talk to it through :meth:`FakeZonos.transport` (httpx, in
 memory), :attr:`FakeZonos.asgi_app` (any ASGI server) or :meth:`FakeZonos.serve` (uvicorn on
-loopback, extra ``fake-server``). ``Faults`` makes it misbehave, reproducibly.
+loopback, extra ``fake-server``; :meth:`FakeZonos.serve_in_thread` for synchronous code).
+``Faults`` makes it misbehave, reproducibly; a ``Lifecycle`` keeps orders arriving and statuses
+changing as the fake's clock moves (``FakeClock(ticking=True, speed=3600)`` for an hour a
+second).
 
 Example::
 
@@ -15,7 +18,8 @@ Example::
     ) as http:
         ...
 
-From a shell: ``python -m zonos_async.testing serve --port 8080 --orders 1000``.
+From a shell: ``python -m zonos_async.testing serve --port 8080 --orders 1000``, and with
+orders arriving and moving on: ``... serve --orders-per-hour 600 --speed 60``.
 """
 
 from ._data import java_timestamp
@@ -29,8 +33,10 @@ from ._fake import (
     FakeClock,
     FakeResponse,
     FakeZonos,
+    StatusChange,
 )
 from ._faults import ENDPOINTS, FaultDecision, Faults
+from ._lifecycle import Lifecycle
 
 __all__ = [
     "BLOCKED_STATUSES",
@@ -45,5 +51,7 @@ __all__ = [
     "FakeZonos",
     "FaultDecision",
     "Faults",
+    "Lifecycle",
+    "StatusChange",
     "java_timestamp",
 ]

@@ -6,6 +6,12 @@ Example::
 
 The clock ticks in real time; the generated orders are spread over the days before start-up.
 The secret is never printed (the default is the vendor's documentation placeholder).
+
+To keep orders arriving and statuses changing while a client runs, give a rate of new orders
+(``--orders-per-hour``, in fake hours) or ``--lifecycle``, and speed the clock up (``--speed 60``:
+an hour a minute, so fraud reviews end and cancellations come within minutes)::
+
+    python -m zonos_async.testing serve --orders 500 --orders-per-hour 600 --speed 60
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections.abc import Sequence
 
 from ._fake import DOC_SECRET, DOC_STORE, FakeClock, FakeZonos
 from ._faults import Faults
+from ._lifecycle import Lifecycle
 
 __all__ = ["main"]
 
@@ -34,6 +41,41 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--latency-ms", type=float, default=0.0, help="added to every answer, in milliseconds"
     )
+    serve.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="fake seconds per real second (default 1; 3600 = an hour a second)",
+    )
+    serve.add_argument(
+        "--lifecycle",
+        action="store_true",
+        help="move orders on as the clock ticks: fraud reviews end, cancellations, late orders",
+    )
+    serve.add_argument(
+        "--orders-per-hour",
+        type=float,
+        default=0.0,
+        help="new orders per fake hour (implies --lifecycle; default 0)",
+    )
+    serve.add_argument(
+        "--fraud-review",
+        type=float,
+        default=Lifecycle().fraud_review,
+        help="share of new orders that start in fraud review (default %(default)s)",
+    )
+    serve.add_argument(
+        "--cancelled",
+        type=float,
+        default=Lifecycle().cancelled,
+        help="share of in-process orders Zonos cancels later (default %(default)s)",
+    )
+    serve.add_argument(
+        "--day-start-hour",
+        type=int,
+        default=0,
+        help="UTC hour at which Zonos days begin for sinceDate/throughDate (default 0)",
+    )
     serve.add_argument("--store", type=int, default=DOC_STORE, help="store id (default 999)")
     serve.add_argument(
         "--secret", default=DOC_SECRET, help="API secret (default: the documentation placeholder)"
@@ -47,15 +89,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ._server import run  # optional dependency, imported late
 
     faults = Faults(latency=args.latency_ms / 1000) if args.latency_ms else None
-    fake = FakeZonos.seeded(
-        orders=args.orders,
-        seed=args.seed,
-        store=args.store,
-        secret=args.secret,
-        days=args.days,
-        clock=FakeClock(ticking=True),
-        faults=faults,
-    )
+    try:
+        lifecycle = None
+        if args.lifecycle or args.orders_per_hour:
+            lifecycle = Lifecycle(
+                orders_per_hour=args.orders_per_hour,
+                fraud_review=args.fraud_review,
+                cancelled=args.cancelled,
+            )
+        fake = FakeZonos.seeded(
+            orders=args.orders,
+            seed=args.seed,
+            store=args.store,
+            secret=args.secret,
+            days=args.days,
+            clock=FakeClock(ticking=True, speed=args.speed),
+            faults=faults,
+            lifecycle=lifecycle,
+            day_start_hour=args.day_start_hour,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         run(fake, host=args.host, port=args.port)
     except RuntimeError as exc:
