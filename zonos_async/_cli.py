@@ -478,12 +478,15 @@ async def _demo(
     latency_ms: float,
     options: Mapping[str, Any],
 ) -> int:
-    from .testing import FakeZonos, Faults
+    from .testing import FakeZonos, Faults, Lifecycle
 
     if fresh:  # the demo's own file: start from nothing each time
         for suffix in ("", "-wal", "-shm", "-journal"):
             await anyio.Path(db + suffix).unlink(missing_ok=True)
-    fake = FakeZonos.seeded(orders=orders, seed=0, days=60)
+    # Zonos' side goes on living between the runs: arrivals, fraud reviews that clear or are
+    # cancelled, later cancellations, a status the vendor never documented, late orders.
+    lifecycle = Lifecycle(orders_per_hour=max(1.0, orders / (60 * 24)), settle_hours=(1, 12))
+    fake = FakeZonos.seeded(orders=orders, seed=0, days=60, lifecycle=lifecycle)
     fake.faults = Faults(seed=0, latency=latency_ms / 1000)
     since = fake.clock.now().date() - timedelta(days=61)
     console = _out()
@@ -507,9 +510,13 @@ async def _demo(
         )
         if code:
             return code
-        happened = _demo_lifecycle(fake)
-        console.print(f"[bold]six hours later at Zonos[/]: {happened}")
-        console.print("[bold]run 2[/]: the same command; its changes:")
+        changes_before, orders_before = len(fake.status_changes()), len(fake.order_ids())
+        fake.clock.advance(timedelta(hours=12))
+        console.print(
+            f"[bold]twelve hours later at Zonos[/]: "
+            f"{escape(_demo_story(fake, changes_before, orders_before))}"
+        )
+        console.print("[bold]run 2[/]: the same command; the changes it stores:")
         shown: list[Change] = []
         code = await _sync_once(
             session,
@@ -521,8 +528,9 @@ async def _demo(
             as_json=False,
             console=console,
             clock=fake.clock.now,
-            on_change=_demo_printer(console, shown),
+            on_change=shown.append,
         )
+        _show_changes(console, shown)
     console.print(
         f"[dim]next: zonos-async status --db {escape(db)}; "
         f"zonos-async export --db {escape(db)} --out orders.jsonl[/]"
@@ -530,42 +538,26 @@ async def _demo(
     return code
 
 
-def _demo_printer(console: Console, shown: list[Change]) -> Callable[[Change], None]:
-    def show(change: Change) -> None:
-        shown.append(change)
-        if len(shown) <= 20:
+def _show_changes(console: Console, changes: list[Change]) -> None:
+    """The status changes first (the point of following orders), then the rest, briefly."""
+    by_kind = {kind: [c for c in changes if c.kind == kind] for kind in ("status", "new", "detail")}
+    for kind, limit in (("status", 15), ("new", 5), ("detail", 5)):
+        for change in by_kind[kind][:limit]:
             before = f"{change.old_status} -> " if change.old_status is not None else ""
-            console.print(f"  {change.kind:<7} {change.order_id}  {before}{change.new_status}")
-        elif len(shown) == 21:
-            console.print("  ...")
-
-    return show
+            console.print(f"  {kind:<7} {change.order_id}  {before}{change.new_status}")
+        if len(by_kind[kind]) > limit:
+            console.print(f"  ... and {len(by_kind[kind]) - limit} more {kind} changes")
 
 
-def _demo_lifecycle(fake: FakeZonos) -> str:
-    """Six hours of a store's life: fraud reviews clear or fail, cancellations, late orders."""
-    import random
-
-    rng = random.Random(0)
-    ids = fake.order_ids()
-    statuses = {order_id: fake.order_json(order_id)["orderStatus"] for order_id in ids}
-    review = [i for i in ids if statuses[i] == "IGLOBAL_FRAUD_REVIEW"]
-    in_process = [i for i in ids if statuses[i] == "IGLOBAL_ORDER_IN_PROCESS"]
-    fake.clock.advance(timedelta(hours=6))
-    cleared = review[: max(1, len(review) // 2)]
-    refused = review[len(cleared) : len(cleared) + max(1, len(review) // 4)]
-    cancelled = rng.sample(in_process, min(4, len(in_process)))
-    for order_id in cleared:
-        fake.set_status(order_id, "IGLOBAL_ORDER_IN_PROCESS")
-    for order_id in refused + cancelled:
-        fake.set_status(order_id, "IGLOBAL_ORDER_CANCELLED")
-    now = fake.clock.now()
-    new = [fake.add_order(placed_at=now - timedelta(minutes=5 * n)) for n in range(10)]
-    late = fake.add_order(placed_at=now - timedelta(days=1, hours=3), status="IGLOBAL_FRAUD_REVIEW")
-    return (
-        f"{len(cleared)} fraud reviews cleared, {len(refused)} refused (cancelled), "
-        f"{len(cancelled)} in-process orders cancelled, {len(new)} new orders, "
-        f"and 1 placed yesterday that shows up only now ({late})"
+def _demo_story(fake: FakeZonos, since_changes: int, orders_before: int) -> str:
+    """What the fake's lifecycle did between the two runs, counted from its own record."""
+    moves: dict[tuple[str, str], int] = {}
+    for change in fake.status_changes()[since_changes:]:
+        moves[change.old, change.new] = moves.get((change.old, change.new), 0) + 1
+    told = [f"{n} {old} -> {new}" for (old, new), n in sorted(moves.items(), key=lambda m: -m[1])]
+    arrived = len(fake.order_ids()) - orders_before
+    return f"{arrived} orders became visible (new, late or out of order); " + (
+        ", ".join(told) if told else "no status changed"
     )
 
 
