@@ -114,7 +114,9 @@ def _sqlite_file(url: URL) -> Path | None:
 
 
 def _make_engine(url: URL) -> AsyncEngine | Engine:
-    options: dict[str, Any] = {}
+    # pre-ping: after a lost connection (a restarted server, pg_terminate_backend) the next
+    # transaction, such as the lease's release, gets a live one instead of failing too.
+    options: dict[str, Any] = {"pool_pre_ping": True}
     if url.get_backend_name() == "sqlite":
         options["connect_args"] = {"timeout": 30}
     if url.get_dialect().is_async:
