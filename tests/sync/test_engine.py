@@ -287,3 +287,25 @@ async def test_runs_between_lifecycle_events_converge_on_zonos_state(tmp_path: P
         assert all(old is not None and old != new for old, new in chain[1:])
         for (_, before), (after, _) in itertools.pairwise(chain):
             assert before == after
+
+
+async def test_zonos_days_that_begin_at_seven_utc_lose_nothing(tmp_path: Path) -> None:
+    fake = FakeZonos.seeded(orders=120, seed=3, now=NOW, days=10, day_start_hour=7)
+    db = tmp_path / "orders.db"
+    async with store_at(db) as store:
+        await run_sync(fake, store, since=(NOW - timedelta(days=11)).date())
+        midnight = NOW.replace(hour=0, minute=0)
+        early = [  # placed before 07:00 UTC: Zonos counts them in the day before
+            fake.add_order(
+                placed_at=midnight + timedelta(hours=h), status="VENDOR_END_OF_DAY_COMPLETE"
+            )
+            for h in (1, 3, 6)
+        ]
+        yesterday_early = fake.add_order(
+            placed_at=midnight - timedelta(hours=20), status="VENDOR_END_OF_DAY_COMPLETE"
+        )
+        fake.clock.advance(timedelta(hours=2))
+        result = await run_sync(fake, store)
+    assert result.new == 4
+    assert set(early) | {yesterday_early} <= set(stored_statuses(db))
+    assert stored_statuses(db) == zonos_statuses(fake)
