@@ -16,7 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TextIO, TypeVar
 
 import anyio
 import click
@@ -220,11 +220,14 @@ def _db_option(function: F) -> F:
     )(function)
 
 
-def _open_store(db: str, schema: str | None) -> SqlStore:
+def _open_store(db: str, schema: str | None, *, must_exist: bool = False) -> SqlStore:
     try:
-        database_url(db)
+        url = database_url(db)
     except InvalidRequestError as exc:
         raise click.BadParameter(str(exc).removeprefix("--db: "), param_hint="--db") from None
+    file = url.database if url.get_backend_name() == "sqlite" else None
+    if must_exist and file and file != ":memory:" and not Path(file).exists():
+        raise click.BadParameter(f"no such database: {file}", param_hint="--db")
     return SqlStore.open(db, schema=schema)
 
 
@@ -454,15 +457,18 @@ class _ChangeWriter:
     """Changes as JSON Lines, each flushed before it counts as delivered (fsynced at the end)."""
 
     def __init__(self, path: Path) -> None:
+        self._path = path
         self._stdout = str(path) == "-"
-        self._handle = sys.stdout if self._stdout else path.open("a", encoding="utf-8")
+        self._handle: TextIO | None = sys.stdout if self._stdout else None
 
     def write(self, change: Change) -> None:
+        if self._handle is None:  # opened on the first change: a refused run creates no file
+            self._handle = self._path.open("a", encoding="utf-8")
         self._handle.write(dumps_exact(change.to_json()) + "\n")
         self._handle.flush()
 
     def close(self) -> None:
-        if self._stdout:
+        if self._stdout or self._handle is None:
             return
         try:
             os.fsync(self._handle.fileno())
@@ -566,7 +572,7 @@ def _demo_story(fake: FakeZonos, since_changes: int, orders_before: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def status_command(db: str, schema: str | None, as_json: bool) -> int:
     """Show the store of record: orders by status, open orders, last run, lease holder."""
-    store_of_record = _open_store(db, schema)
+    store_of_record = _open_store(db, schema, must_exist=True)
 
     async def body() -> int:
         async with store_of_record:
@@ -648,7 +654,7 @@ def export_command(db: str, schema: str | None, out: Path, store_id: int | None)
     to_stdout = str(out) == "-"
     if not to_stdout and not out.parent.is_dir():
         raise click.BadParameter(f"the directory {out.parent} does not exist", param_hint="--out")
-    store_of_record = _open_store(db, schema)
+    store_of_record = _open_store(db, schema, must_exist=True)
 
     async def body() -> int:
         async with store_of_record:

@@ -92,7 +92,8 @@ def test_bad_arguments_exit_2_before_any_file_is_created(
 ) -> None:
     fake, credentials = served
     db = tmp_path / "orders.db"
-    result = run("sync", *credentials, "--db", str(db), *extra)
+    changes = str(tmp_path / "changes.jsonl")
+    result = run("sync", *credentials, "--db", str(db), "--changes", changes, *extra)
     assert result.exit_code == 2
     assert says in one_error_line(result)
     assert list(tmp_path.iterdir()) == []
@@ -173,3 +174,14 @@ def test_the_demo_shows_status_changes_between_two_runs(
     assert store["last_run"]["result"] == "ok"
     again = run("sync", "--demo", "--demo-orders", "300", "--demo-latency-ms", "0")
     assert again.exit_code == 0  # a fresh demo store each time
+
+
+@pytest.mark.parametrize("command", [["status"], ["export", "--out", "orders.jsonl"]])
+def test_status_and_export_of_a_missing_database_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(*command, "--db", "typo.db")
+    assert result.exit_code == 2
+    assert "no such database" in one_error_line(result)
+    assert list(tmp_path.iterdir()) == []
