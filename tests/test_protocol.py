@@ -274,6 +274,15 @@ def test_invalid_request_error_is_a_value_error() -> None:
     [
         ({"since_date": date(2015, 1, 1)}, {"sinceDate": "20150101"}),
         ({"since_date": "20150101"}, {"sinceDate": "20150101"}),
+        ({"since_date": "2015-01-01"}, {"sinceDate": "20150101"}),
+        ({"since_date": " 2015-01-01\n"}, {"sinceDate": "20150101"}),
+        (
+            {"since_date": "2015-01-01", "through_date": "2015-06-01"},
+            {"sinceDate": "20150101", "throughDate": "20150601"},
+        ),
+        ({"since_date": "2015-01-01T23:00:00-07:00"}, {"sinceDate": "20150102"}),
+        ({"since_date": "2015-01-01T23:00:00Z"}, {"sinceDate": "20150101"}),
+        ({"since_date": datetime(2015, 1, 1, 1, tzinfo=timezone.utc)}, {"sinceDate": "20150101"}),
         (
             {"since_date": date(2015, 1, 1), "through_date": date(2015, 6, 1)},
             {"sinceDate": "20150101", "throughDate": "20150601"},
@@ -307,10 +316,13 @@ def test_order_numbers_fields(kwargs: dict[str, Any], expected: dict[str, Any]) 
         ({"through_date": date(2015, 1, 1)}, "through_date needs since_date"),
         ({"through_date": date(2015, 1, 1), "missing_merchant_order_id": True}, "needs since_date"),
         ({"since_date": date(2015, 2, 1), "through_date": date(2015, 1, 1)}, "is before"),
-        ({"since_date": "2015-01-01"}, "yyyymmdd"),
+        ({"since_date": "01/01/2015"}, "not a real date such as '2026-11-01'"),
         ({"since_date": "20150231"}, "not a real date"),
-        ({"since_date": 20150101}, "must be a datetime.date"),
+        ({"since_date": "2015-02-31"}, "not a real date"),
+        ({"since_date": ""}, "not a real date"),
+        ({"since_date": 20150101}, "must be a date, a datetime or a string"),
         ({"since_date": datetime(2015, 1, 1)}, "naive datetime"),
+        ({"since_date": "2015-01-01T10:00:00"}, "naive datetime"),
         ({"since_order_id": "998-1"}, "belongs to store 998"),
     ],
 )
