@@ -185,3 +185,19 @@ def test_status_and_export_of_a_missing_database_exit_2(
     assert result.exit_code == 2
     assert "no such database" in one_error_line(result)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_same_commands_on_postgresql(
+    served: tuple[FakeZonos, list[str]], postgres_url: str, tmp_path: Path
+) -> None:
+    _, credentials = served
+    first = run("sync", *credentials, "--since", SINCE, "--db", postgres_url, "--json")
+    assert first.exit_code == 0, first.stderr
+    assert json.loads(first.stdout)["new"] == 60
+    again = run("sync", *credentials, "--db", postgres_url, "--json")
+    assert json.loads(again.stdout)["fetched"] == 0
+    (store,) = json.loads(run("status", "--db", postgres_url, "--json").stdout)
+    assert store["orders"] == 60 and store["lease"]["holder"] is None
+    out = tmp_path / "orders.jsonl"
+    assert run("export", "--db", postgres_url, "--out", str(out)).exit_code == 0
+    assert len(out.read_text().splitlines()) == 60
