@@ -125,6 +125,21 @@ async def test_a_run_that_lost_its_lease_cannot_write(store: SqlStore) -> None:
     assert await scalar_rows(store, "select count(*) from zonos_orders") == [(0,)]
 
 
+async def test_an_order_twice_in_one_batch_is_stored_once(store: SqlStore) -> None:
+    fake = fake_at(orders=1)
+    await store.migrate()
+    await store.acquire(999, "me:1:a", since=SINCE, now=NOW, lease_seconds=30)
+    async with session_for(fake) as session:
+        order = await session.order_detail(fake.order_ids()[0])
+        page = await session.order_numbers(since_date=SINCE, statuses=True)
+    twice = [_sql.Fetched(page.orders[0], order)] * 2
+    counts = await store.write(
+        999, "me:1:a", "run-a", twice, now=NOW, lease_seconds=30, delivered_through=0
+    )
+    assert counts == (1, 0, 0, 0)
+    assert await scalar_rows(store, "select count(*) from zonos_order_history") == [(1,)]
+
+
 async def test_a_failed_write_rolls_back_and_the_next_run_completes(
     store: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -592,7 +592,10 @@ class SqlStore:
         delivered_through: int,
     ) -> tuple[int, int, int, int]:
         t = self._tables
-        rows = [_row(store, item, now) for item in fetched]
+        # One row per order: an order fetched twice in a batch is stored once (the last copy).
+        rows = list(
+            {row["order_id"]: row for row in (_row(store, i, now) for i in fetched)}.values()
+        )
 
         def operation(connection: Connection) -> tuple[int, int, int, int]:
             _fence(
