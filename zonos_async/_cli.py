@@ -405,8 +405,8 @@ async def _sync_once(
 
     def on_progress(stats: SyncStats) -> None:
         progress.update(listing, completed=stats.windows_listed, total=stats.windows or None)
-        done = stats.listing_done
-        progress.update(details, completed=stats.fetched, total=stats.to_fetch if done else None)
+        # details fetched of details known so far (the total grows while windows answer)
+        progress.update(details, completed=stats.fetched, total=stats.to_fetch or None)
 
     writer = _ChangeWriter(changes_to) if changes_to is not None else None
     deliver = writer.write if writer is not None else on_change
