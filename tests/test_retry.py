@@ -281,6 +281,33 @@ async def test_rate_limit_paces_requests(mock: respx.MockRouter) -> None:
         assert anyio.current_time() - started >= 0.05 - 1e-3
 
 
+@pytest.mark.parametrize("retry", [None, "deadline"])
+async def test_a_429_halves_the_pace_even_when_no_retry_follows(
+    mock: respx.MockRouter, retry: str | None
+) -> None:
+    # With retry=None, or a Retry-After past the deadline, no retry hook runs: the
+    # pace must still halve, and recover as calls are answered.
+    too_many = httpx.Response(429, headers={"Retry-After": "60"}, json={"error": "slow down"})
+    mock.post("/v2/orderDetail").mock(
+        side_effect=[
+            too_many,
+            order_answer,
+            error("Could not find an order with orderId: 999-3"),
+        ]
+    )
+    policy = None if retry is None else RetryPolicy(deadline=1, sleep=no_wait)
+    async with Session(STORE, SECRET, rate_limit=1000.0, retry=policy) as zonos:
+        with pytest.raises(zonos_async.RateLimitedError):
+            await zonos.order_detail(1)
+        assert zonos._throttle is not None
+        assert zonos._throttle.pace == 500.0
+        await zonos.order_detail(2)
+        assert zonos._throttle.pace == 550.0
+        with pytest.raises(zonos_async.OrderNotFoundError):
+            await zonos.order_detail(3)
+        assert zonos._throttle.pace == 600.0  # an API error is an answer too
+
+
 async def test_retry_logs_name_the_call_not_the_secret(
     mock: respx.MockRouter, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -22,6 +22,7 @@ from ._errors import (
     ResponseTooLargeError,
     SessionStateError,
     StatusUnchangedError,
+    ZonosAPIError,
     ZonosConnectionError,
     ZonosError,
     ZonosTimeoutError,
@@ -475,8 +476,6 @@ class Session:
         )
 
     def _retrying(self, details: RetryDetails) -> None:
-        if isinstance(details.error, RateLimitedError) and self._throttle is not None:
-            self._throttle.slow_down()
         logger.info(
             "retrying %s%s in %.2f s after attempt %d failed: %s",
             details.endpoint,
@@ -520,10 +519,18 @@ class Session:
         response = ResponseInfo(
             endpoint.name, raw.status_code, raw.headers, time.perf_counter() - started
         )
-        data = protocol.decode(
-            endpoint, raw.status_code, raw.headers, raw.content, self._credentials.redact,
-            response=response,
-        )  # fmt: skip
+        try:
+            data = protocol.decode(
+                endpoint, raw.status_code, raw.headers, raw.content, self._credentials.redact,
+                response=response,
+            )  # fmt: skip
+        except RateLimitedError:
+            # Here, not in the retry hook: the pace halves even when no retry follows.
+            throttle.slow_down()
+            raise
+        except ZonosAPIError:
+            throttle.speed_up()  # Zonos handled the call: its own error is an answer too
+            raise
         throttle.speed_up()
         return data, response
 
