@@ -462,10 +462,13 @@ def test_a_status_update_counts_as_replayed_only_after_a_lost_answer_and_for_its
 def test_a_merchant_id_counts_as_replayed_only_when_the_order_holds_it() -> None:
     data = load("orderDetail-response-minimal.json")
     data["order"]["merchantOrderId"] = "M-1"
+    data["order"]["orderId"] = "999-0005"  # the same order, written differently
     info = z.ResponseInfo("orderDetail", 200, {}, 0.1)
     stored = protocol.parse_order(data, str, response=info)
     assert protocol.replayed_merchant_order_id("999-5", "M-1", None) is None
     assert protocol.replayed_merchant_order_id("999-5", "M-2", stored) is None
+    # Another order that holds the same merchant id confirms nothing.
+    assert protocol.replayed_merchant_order_id("999-6", "M-1", stored) is None
     result = protocol.replayed_merchant_order_id("999-5", "M-1", stored)
     assert result is not None
     assert (result.replayed, result.response, result.raw) == (True, info, {})

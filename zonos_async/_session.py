@@ -356,15 +356,7 @@ class Session:
         endpoint, full_id = protocol.ORDER_DETAIL, fields.get("orderId")
 
         async def attempt(number: int, maybe_landed: bool) -> Order:
-            data, response = await self._send(endpoint, fields, full_id, timeout, number)
-            order = protocol.parse_order(data, self._credentials.redact, response=response)
-            if full_id is not None:
-                try:
-                    protocol.check_order_id(full_id, order, self.store)
-                except OrderMismatchError:
-                    drop_last_connection()  # out of step with its requests: never reused
-                    raise
-            return order
+            return await self._fetch_order(fields, full_id, timeout, number)
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
 
@@ -450,13 +442,28 @@ class Session:
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
 
+    async def _fetch_order(
+        self,
+        fields: Mapping[str, Any],
+        order_id: str | None,
+        timeout: TimeoutTypes | Unset,
+        attempt: int,
+    ) -> Order:
+        """One ``orderDetail`` attempt: the order, checked to be the one asked for."""
+        data, response = await self._send(protocol.ORDER_DETAIL, fields, order_id, timeout, attempt)
+        order = protocol.parse_order(data, self._credentials.redact, response=response)
+        if order_id is not None:
+            try:
+                protocol.check_order_id(order_id, order, self.store)
+            except OrderMismatchError:
+                drop_last_connection()  # out of step with its requests: never reused
+                raise
+        return order
+
     async def _read_back(self, order_id: str, timeout: TimeoutTypes | Unset) -> Order | None:
         """Read an order back after an update whose answer was lost; ``None`` if that fails too."""
         try:
-            data, response = await self._send(
-                protocol.ORDER_DETAIL, {"orderId": order_id}, order_id, timeout, 0
-            )
-            return protocol.parse_order(data, self._credentials.redact, response=response)
+            return await self._fetch_order({"orderId": order_id}, order_id, timeout, 0)
         except ZonosError:
             return None
 

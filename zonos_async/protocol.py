@@ -470,15 +470,19 @@ def check_order_id(requested: str, order: Order, store: int) -> None:
     ``requested`` is the normalised id that was asked for; the answer's id is
     normalised the same way, so ``"999-0042"`` matches ``"999-42"``.
     """
-    try:
-        received = normalize_order_id(order.id, store)
-    except InvalidRequestError:
-        received = order.id
-    if received != requested:
+    if not _is_order(requested, order, store):
         raise OrderMismatchError(
             f"orderDetail for {requested}: the answer is about order {order.id!r}",
             endpoint=ORDER_DETAIL.name, requested=requested, received=order.id,
         )  # fmt: skip
+
+
+def _is_order(requested: str, order: Order, store: int) -> bool:
+    try:
+        received = normalize_order_id(order.id, store)
+    except InvalidRequestError:
+        received = order.id
+    return received == requested
 
 
 def parse_update(
@@ -525,10 +529,15 @@ def replayed_merchant_order_id(
 ) -> UpdateResult | None:
     """Success, if the order read back after a lost answer holds the merchant order id sent.
 
-    ``stored`` is that order (``None`` if it could not be read). ``None`` means send the
-    update (again).
+    ``order_id`` is the full id the update was for (``"999-45678"``); ``stored`` is
+    the order read back (``None`` if it could not be read). ``None`` means send the
+    update (again): also when ``stored`` is another order, as a connection out of
+    step with its requests could give.
     """
     if stored is None or stored.merchant_order_id != wanted:
+        return None
+    store = int(order_id.partition("-")[0])
+    if not _is_order(order_id, stored, store):
         return None
     return UpdateResult(
         order_id,
