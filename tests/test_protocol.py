@@ -269,6 +269,21 @@ def test_invalid_request_error_is_a_value_error() -> None:
     assert issubclass(z.InvalidRequestError, z.ZonosError)
 
 
+def test_every_error_has_a_response_attribute() -> None:
+    # ``except ZonosError as e: e.response`` works whatever was raised.
+    assert z.InvalidRequestError("bad").response is None
+    assert z.ZonosConnectionError("down", endpoint="orderDetail").response is None
+
+
+def test_an_order_mismatch_carries_the_answer_it_came_in() -> None:
+    info = z.ResponseInfo("orderDetail", 200, {"content-type": "application/json"}, 0.1)
+    order = protocol.parse_order(load("orderDetail-response-minimal.json"), str, response=info)
+    protocol.check_order_id(order.id, order, STORE)
+    with pytest.raises(z.OrderMismatchError) as caught:
+        protocol.check_order_id("999-1", order, STORE)
+    assert caught.value.response is info
+
+
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [

@@ -511,17 +511,22 @@ class Session:
         throttle = self._throttle
         assert throttle is not None
         await throttle.acquire()
+        failure: TransportFailure | None = None
         try:
             started = time.perf_counter()
             try:
                 raw = await backend.post(
                     self._base_url + endpoint.path, content, self._headers, attempt_timeout
                 )
-            except TransportFailure as failure:
-                self._log(endpoint, order_id, attempt, failure.kind, started)
-                raise self._transport_error(endpoint, order_id, failure) from None
+            except TransportFailure as caught:
+                failure = caught
         finally:
             throttle.release()
+        if failure is not None:
+            # Raised out here, not in the except: the failure's unredacted text must not
+            # ride along as the error's __context__.
+            self._log(endpoint, order_id, attempt, failure.kind, started)
+            raise self._transport_error(endpoint, order_id, failure, started)
         self._log(endpoint, order_id, attempt, f"HTTP {raw.status_code}", started)
         response = ResponseInfo(
             endpoint.name, raw.status_code, raw.headers, time.perf_counter() - started
@@ -576,15 +581,22 @@ class Session:
             )  # fmt: skip
 
     def _transport_error(
-        self, endpoint: protocol.Endpoint, order_id: str | None, failure: TransportFailure
+        self,
+        endpoint: protocol.Endpoint,
+        order_id: str | None,
+        failure: TransportFailure,
+        started: float,
     ) -> ZonosError:
         detail = self._credentials.redact(failure.detail) or failure.kind
         about = f" for {order_id}" if order_id else ""
         message = f"{endpoint.name}{about}: {failure.kind}: {detail}"
         if isinstance(failure, ResponseTooLarge):
+            response = ResponseInfo(
+                endpoint.name, failure.status_code, failure.headers, time.perf_counter() - started
+            )
             return ResponseTooLargeError(
                 message, endpoint=endpoint.name, status_code=failure.status_code,
-                limit=failure.limit,
+                limit=failure.limit, response=response,
             )  # fmt: skip
         cls = ZonosTimeoutError if failure.timed_out else ZonosConnectionError
         return cls(message, endpoint=endpoint.name, request_sent=failure.sent)

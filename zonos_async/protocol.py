@@ -474,6 +474,7 @@ def check_order_id(requested: str, order: Order, store: int) -> None:
         raise OrderMismatchError(
             f"orderDetail for {requested}: the answer is about order {order.id!r}",
             endpoint=ORDER_DETAIL.name, requested=requested, received=order.id,
+            response=order.response,
         )  # fmt: skip
 
 
