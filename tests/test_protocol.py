@@ -184,6 +184,9 @@ def test_unknown_error_text_is_still_an_api_error() -> None:
         (429, b"slow down", z.RateLimitedError, "rate limited"),
         (500, b"<html>Internal</html>", z.ServerError, "server error"),
         (503, b"", z.ServerError, "server error"),
+        # An {"error": ...} body is Zonos' own only on 200/400 (as docs/errors.md says).
+        (500, b'{"error": "Could not process request"}', z.ServerError, "server error"),
+        (429, b'{"error": "slow down"}', z.RateLimitedError, "rate limited"),
         (404, b"<html>Not Found</html>", z.UnexpectedStatusError, "unexpected status"),
         (302, b"", z.UnexpectedStatusError, "unexpected status"),
         (200, b"<html>proxy login</html>", z.ResponseParseError, "not JSON"),

@@ -9,7 +9,7 @@
     │   ├── ZonosTimeoutError
     │   └── ZonosConnectionError
     ├── UnexpectedResponseError                 an answer we cannot use
-    │   ├── UnexpectedStatusError               an HTTP status with no {"error": ...} body
+    │   ├── UnexpectedStatusError               a status other than 200 (or 400 with {"error": ...})
     │   │   ├── RateLimitedError                429
     │   │   └── ServerError                     5xx
     │   ├── ResponseParseError                  not JSON, or not the documented shape

@@ -28,9 +28,11 @@ models. The replay rules (``replayed_status_update``,
 ``replayed_merchant_order_id``) say when a retried update counts as done.
 
 Reading an answer, in order: 406/415 are header problems; a JSON object with an
-``error`` key is a Zonos error whatever the status (v1 says 200, v2 says 400);
-any other non-200 status is unexpected; a 200 must be a JSON object of the
-documented shape.
+``error`` key is a Zonos error when the status is one Zonos documents for its
+errors (v1 says 200, v2 says 400); any other non-200 status is unexpected,
+whatever its body (a 5xx is a ``ServerError`` even with ``{"error": ...}``: it
+may come from a proxy, and it keeps a server failure's retries); a 200 must be a
+JSON object of the documented shape.
 """
 
 from __future__ import annotations
