@@ -59,7 +59,12 @@ class RetryPolicy:
         wait_exp_base: Each retry's bound grows by this factor.
         retry_after_max: ``Retry-After`` is honoured up to this many seconds.
         sleep: How a wait is waited (``anyio.sleep``); tests pass one that
-            returns at once, or advances a fake clock.
+            returns at once, or one that advances their ``clock``.
+        clock: What time it is, in seconds, for the deadline's sums
+            (``anyio.current_time``). A test passes a fake one that its
+            ``sleep`` advances, so "no wait ends past the deadline" is checked
+            without waiting. An attempt that hangs is still cut off by the
+            event loop's own timer.
         rng: Where the jitter comes from (a ``random.Random``; seed one to
             make the waits reproducible).
 
@@ -80,6 +85,9 @@ class RetryPolicy:
     retry_after_max: float = 30.0
     sleep: Sleep = field(default=anyio.sleep, kw_only=True, eq=False, repr=False)
     rng: random.Random = field(factory=random.Random, kw_only=True, eq=False, repr=False)
+    clock: Callable[[], float] = field(
+        default=anyio.current_time, kw_only=True, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.attempts < 1:
@@ -168,7 +176,7 @@ async def call_with_retries(
     deadline bounds the whole call, waits included: a wait that would end after
     it is not started, and an attempt still running at it is cancelled.
     """
-    started = anyio.current_time()
+    started = policy.clock()
     deadline = math.inf if policy.deadline is None else policy.deadline
     maybe_landed = False
     last_error: ZonosError | None = None
@@ -186,7 +194,7 @@ async def call_with_retries(
                     wait = min(verdict.retry_after, policy.retry_after_max)
                 else:
                     wait = policy.backoff(number)
-                elapsed = anyio.current_time() - started
+                elapsed = policy.clock() - started
                 if elapsed + wait >= deadline:
                     raise
                 last_error = error
