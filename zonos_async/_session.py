@@ -119,13 +119,16 @@ class Session:
         validate_secret: ``False`` sends a secret that is not a GUID as it is
             (for a Zonos that hands out another form).
         timeout: Per attempt: seconds, or an ``httpx.Timeout``
-            (connect/read/write/pool). ``None`` waits forever.
+            (connect/read/write/pool). ``None``: no limit per attempt; the
+            call's ``retry`` deadline still applies.
         limits: The pool's ``httpx.Limits``.
         client: Your own ``httpx.AsyncClient`` to send through; the session
             then neither configures nor closes it.
         transport: An httpx async transport (``httpx.MockTransport``, respx,
             ``FakeZonos.transport()``) for the session's own client.
-        retry: The :class:`RetryPolicy`, or ``None`` for no retries.
+        retry: The :class:`RetryPolicy`, or ``None`` for one attempt only
+            (``RetryPolicy.never()``: still within a 60 s deadline; pass
+            ``RetryPolicy.never(deadline=None)`` for none).
         on_retry: Called with a :class:`RetryDetails` before each retry's wait.
         max_concurrency: At most this many requests in flight; more wait their
             turn (default: the pool's ``max_connections``, so the pool never
