@@ -175,3 +175,17 @@ async def test_a_hung_attempt_ends_at_the_deadline() -> None:
 
     with anyio.fail_after(5), pytest.raises(zonos_async.ZonosTimeoutError, match=r"0\.05 s"):
         await call_with_retries(hang, RetryPolicy(deadline=0.05), endpoint="orderDetail")
+
+
+@pytest.mark.anyio
+async def test_the_deadline_error_says_which_attempt_was_cut_off() -> None:
+    async def fails_then_hangs(number: int, maybe_landed: bool) -> str:
+        if number == 1:
+            raise server_error()
+        await anyio.sleep_forever()
+        raise AssertionError("not reached")
+
+    policy = RetryPolicy(deadline=0.05, wait_initial=0, wait_max=0)
+    with anyio.fail_after(5), pytest.raises(zonos_async.ZonosTimeoutError) as info:
+        await call_with_retries(fails_then_hangs, policy, endpoint="orderDetail")
+    assert "(attempt 2 was cut off; attempt 1 failed with: busy)" in str(info.value)

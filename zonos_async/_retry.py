@@ -181,11 +181,14 @@ async def call_with_retries(
     maybe_landed = False
     last_error: ZonosError | None = None
     number = 0
+    running = False  # is an attempt in flight (rather than a wait) when the deadline strikes?
     with anyio.move_on_after(deadline):
         for number in range(1, policy.attempts + 1):
+            running = True
             try:
                 return await attempt(number, maybe_landed)
             except ZonosError as error:
+                running = False
                 verdict = classify(error)
                 if not verdict.retry or number == policy.attempts:
                     raise
@@ -202,9 +205,13 @@ async def call_with_retries(
                     on_retry(RetryDetails(endpoint, order_id, number, wait, elapsed, error))
             await policy.sleep(wait)
     about = f" for {order_id}" if order_id else ""
-    after = f"; the last attempt failed with: {last_error}" if last_error else ""
+    if running:
+        what = f"attempt {number} was cut off"
+        if last_error is not None:
+            what += f"; attempt {number - 1} failed with: {last_error}"
+    else:
+        what = f"while waiting to retry; attempt {number} failed with: {last_error}"
     raise ZonosTimeoutError(
-        f"{endpoint}{about}: no answer within the {policy.deadline} s deadline "
-        f"({number} attempt(s)){after}",
+        f"{endpoint}{about}: no answer within the {policy.deadline} s deadline ({what})",
         endpoint=endpoint,
     )
