@@ -161,6 +161,11 @@ def classify(error: ZonosError) -> Verdict:
     return Verdict(retry=False)
 
 
+def call_name(endpoint: str, order_id: str | None) -> str:
+    """How messages name a call: ``"orderDetail for 999-1"``, or just the endpoint."""
+    return f"{endpoint} for {order_id}" if order_id else endpoint
+
+
 async def call_with_retries(
     attempt: Callable[[int, bool], Awaitable[T]],
     policy: RetryPolicy,
@@ -204,7 +209,6 @@ async def call_with_retries(
                 if on_retry is not None:
                     on_retry(RetryDetails(endpoint, order_id, number, wait, elapsed, error))
             await policy.sleep(wait)
-    about = f" for {order_id}" if order_id else ""
     if running:
         what = f"attempt {number} was cut off"
         if last_error is not None:
@@ -212,6 +216,7 @@ async def call_with_retries(
     else:
         what = f"while waiting to retry; attempt {number} failed with: {last_error}"
     raise ZonosTimeoutError(
-        f"{endpoint}{about}: no answer within the {policy.deadline} s deadline ({what})",
+        f"{call_name(endpoint, order_id)}: no answer within the {policy.deadline} s deadline "
+        f"({what})",
         endpoint=endpoint,
     )

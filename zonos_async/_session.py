@@ -29,9 +29,10 @@ from ._errors import (
 )
 from ._fast import FastTransport
 from ._httpx_transport import HttpxTransport
+from ._logs import LOGGER_NAME
 from ._models import Order, OrderNumbersPage, ResponseInfo, UpdateResult
 from ._pacing import RatePacer, Throttle
-from ._retry import RetryDetails, RetryHook, RetryPolicy, call_with_retries
+from ._retry import RetryDetails, RetryHook, RetryPolicy, call_name, call_with_retries
 from ._status import OrderStatus
 from ._transport import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -60,9 +61,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-logger = logging.getLogger("zonos_async")
+logger = logging.getLogger(LOGGER_NAME)
 
-DEFAULT_BASE_URL: Final = protocol.DEFAULT_BASE
+DEFAULT_BASE_URL: Final = protocol.DEFAULT_BASE_URL
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 """Per attempt: 10 s to connect, 30 s to write, to read, or to wait for a pooled connection."""
 DEFAULT_LIMITS: Final = httpx.Limits(
@@ -487,9 +488,8 @@ class Session:
 
     def _retrying(self, details: RetryDetails) -> None:
         logger.info(
-            "retrying %s%s in %.2f s after attempt %d failed: %s",
-            details.endpoint,
-            f" for {details.order_id}" if details.order_id else "",
+            "retrying %s in %.2f s after attempt %d failed: %s",
+            call_name(details.endpoint, details.order_id),
             details.wait,
             details.attempt,
             details.error,
@@ -591,8 +591,7 @@ class Session:
         started: float,
     ) -> ZonosError:
         detail = self._credentials.redact(failure.detail) or failure.kind
-        about = f" for {order_id}" if order_id else ""
-        message = f"{endpoint.name}{about}: {failure.kind}: {detail}"
+        message = f"{call_name(endpoint.name, order_id)}: {failure.kind}: {detail}"
         if isinstance(failure, ResponseTooLarge):
             response = ResponseInfo(
                 endpoint.name, failure.status_code, failure.headers, time.perf_counter() - started

@@ -12,7 +12,7 @@ double)::
     fields = protocol.order_detail_fields(credentials.store, "999-99991", None)
     endpoint = protocol.ORDER_DETAIL
     answer = httpx.post(
-        protocol.DEFAULT_BASE + endpoint.path,
+        protocol.DEFAULT_BASE_URL + endpoint.path,
         content=protocol.encode(credentials, fields),
         headers=protocol.HEADERS,
     )
@@ -70,7 +70,7 @@ from ._status import OrderStatus
 
 __all__ = [
     "Credentials",
-    "DEFAULT_BASE",
+    "DEFAULT_BASE_URL",
     "DateTypes",
     "ENDPOINTS",
     "Endpoint",
@@ -110,7 +110,7 @@ class Endpoint:
     path: str
 
 
-DEFAULT_BASE: Final = "https://api.iglobalstores.com"
+DEFAULT_BASE_URL: Final = "https://api.iglobalstores.com"
 
 ORDER_NUMBERS: Final = Endpoint("orderNumbers", "/v1/orderNumbers")
 ORDER_DETAIL: Final = Endpoint("orderDetail", "/v2/orderDetail")
