@@ -77,6 +77,7 @@ __all__ = [
     "HEADERS",
     "ORDER_DETAIL",
     "ORDER_NUMBERS",
+    "Redact",
     "UPDATE_MERCHANT_ORDER_ID",
     "UPDATE_VENDOR_ORDER_STATUS",
     "api_error",
@@ -98,6 +99,7 @@ __all__ = [
 
 T = TypeVar("T")
 Redact = Callable[[str], str]
+"""What hides the secret in text shown or logged: ``Credentials.redact``, or ``str`` for none."""
 
 EXCERPT_LENGTH: Final = 200
 
