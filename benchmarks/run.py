@@ -538,7 +538,7 @@ def render(plan: Plan, results: Results) -> str:
 
 
 def _render_parse(parse: dict[str, Any]) -> list[str]:
-    out = ["### Table 4: parse cost alone (no I/O; `_protocol.decode` + `parse_*`)", ""]
+    out = ["### Table 4: parse cost alone (no I/O; `protocol.decode` + `parse_*`)", ""]
     if "error" in parse:
         return [*out, f"parse benchmark failed: {parse['error']}", ""]
     out += ["| what | median |", "|---|---:|"]

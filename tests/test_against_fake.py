@@ -14,11 +14,12 @@ import pytest_asyncio
 from conftest import catalog
 
 import zonos_async
-from zonos_async import OrderStatus, Session
-from zonos_async import _protocol as protocol
+from zonos_async import OrderStatus, Session, protocol
 from zonos_async.testing import FakeClock, FakeZonos
 
 pytestmark = pytest.mark.asyncio
+
+WRONG_SECRET = "00000000-1111-2222-3333-444444444444"  # a GUID, so only Zonos can refuse it
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -154,6 +155,11 @@ async def test_lookup_by_reference(fake: FakeZonos, zonos: Session) -> None:
     assert info.value.reference_id == "cart-0000"
 
 
+async def test_lookup_by_a_numeric_reference(fake: FakeZonos, zonos: Session) -> None:
+    order_id = fake.add_order(reference_id="12345")
+    assert (await zonos.order_detail(reference_id=12345)).id == order_id
+
+
 @pytest.mark.parametrize(
     ("call", "cls"),
     [
@@ -172,7 +178,7 @@ async def test_unknown_orders(zonos: Session, call: Any, cls: type[Exception]) -
 
 
 async def test_wrong_secret_everywhere(fake: FakeZonos) -> None:
-    async with Session(fake.store, "not-the-secret", transport=fake.transport()) as zonos:
+    async with Session(fake.store, WRONG_SECRET, transport=fake.transport()) as zonos:
         for call in (
             zonos.order_numbers(since_order_id=1),
             zonos.order_detail(1),

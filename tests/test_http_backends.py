@@ -62,7 +62,7 @@ async def test_auto_leaves_a_proxy_to_httpx(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    async with Session(999, "s") as zonos:
+    async with Session(999, FakeZonos().secret) as zonos:
         assert "via HttpxBackend" in repr(zonos)
 
 

@@ -11,7 +11,7 @@ from conftest import load
 
 from zonos_async import Order, OrderNumbersPage, OrderStatus, ResponseParseError
 from zonos_async._converter import make_converter, parse_timestamp
-from zonos_async._protocol import parse_order, parse_order_numbers
+from zonos_async.protocol import parse_order, parse_order_numbers
 
 strict = make_converter(forbid_extra_keys=True)
 
@@ -214,7 +214,49 @@ def test_bad_timestamps(bad: object) -> None:
 
 
 def test_secret_is_not_in_credentials_repr() -> None:
-    from zonos_async._protocol import Credentials
+    from zonos_async.protocol import Credentials
 
     creds = Credentials.of(999, "f5bde245-f55e-414d-b722-80b25161c12c")
     assert "f5bde245" not in repr(creds)
+
+
+# --- Loose but not silent: what mutation testing showed untested ------------------------------
+
+
+def test_items_null_is_no_items() -> None:
+    order = parse_order(order_with(items=None, notes=None), no_redact)
+    assert order.items == ()
+    assert order.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("key", "attribute"),
+    [("grandTotal", "grand_total"), ("shippingTotal", "shipping_total"), ("boxCount", "box_count")],
+)
+def test_an_empty_string_in_an_optional_number_is_none(key: str, attribute: str) -> None:
+    order = parse_order(order_with(**{key: ""}), no_redact)
+    assert getattr(order, attribute) is None
+    assert order.id == "999-100232"  # the rest of the order is still read
+
+
+def test_an_empty_string_in_an_optional_timestamp_is_none() -> None:
+    data = load("orderNumbers-response-statuses.json")
+    data["orders"][0]["orderStatusDate"] = ""
+    data["orders"][0]["orderStatus"] = ""
+    page = parse_order_numbers(data, no_redact)
+    assert page.orders[0].status_changed_at is None
+    assert page.orders[0].status is None
+    assert page.orders[1].status_changed_at is not None
+
+
+@pytest.mark.parametrize("key", ["name", "email", "merchantOrderId", "sku"])
+def test_a_boolean_in_a_text_field_is_an_error_not_none(key: str) -> None:
+    changes: dict[str, Any] = {key: True}
+    where = f"$.order.{key}"
+    if key == "sku":
+        changes = {"items": [{"sku": False, "quantity": 1, "unitPrice": 1}]}
+        where = "$.order.items[0].sku"
+    with pytest.raises(ResponseParseError) as info:
+        parse_order(order_with(**changes), no_redact)
+    assert [p.rsplit(" @ ", 1)[1] for p in info.value.problems] == [where]
+    assert "expected a string, got bool" in str(info.value)

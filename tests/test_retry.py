@@ -18,7 +18,13 @@ from zonos_async import OrderStatus, RetryDetails, RetryPolicy, Session
 
 pytestmark = pytest.mark.asyncio
 
-FAST = RetryPolicy(attempts=4, deadline=10, wait_initial=0.001, wait_max=0.002)
+
+async def no_wait(seconds: float) -> None:
+    """The retries' waits are reported to the hook, not slept: these tests never wait."""
+    await anyio.lowlevel.checkpoint()
+
+
+FAST = RetryPolicy(attempts=4, deadline=10, wait_initial=0.001, wait_max=0.002, sleep=no_wait)
 MINIMAL = raw("orderDetail-response-minimal.json")
 
 
@@ -82,7 +88,7 @@ async def test_transient_failures_are_retried(
         (error("Something new", 400), zonos_async.ZonosAPIError),
         (httpx.Response(404), zonos_async.UnexpectedStatusError),
         (httpx.Response(501), zonos_async.ServerError),
-        (httpx.Response(406, text="<html/>"), zonos_async.NotAcceptableError),
+        (httpx.Response(406, text="<html/>"), zonos_async.RequestRejectedError),
         (httpx.Response(200, json={"order": {"orderId": "999-5"}}), zonos_async.ResponseParseError),
     ],
 )
@@ -105,7 +111,7 @@ async def test_attempts_are_capped(zonos: Session, mock: respx.MockRouter) -> No
 async def test_retry_after_is_honoured_up_to_the_cap(
     mock: respx.MockRouter, retries: list[RetryDetails]
 ) -> None:
-    policy = RetryPolicy(attempts=3, wait_initial=0, retry_after_max=0.02)
+    policy = RetryPolicy(attempts=3, wait_initial=0, retry_after_max=0.02, sleep=no_wait)
     mock.post("/v2/orderDetail").mock(
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "0.01"}),
@@ -152,7 +158,7 @@ async def test_no_backoff_sleep_past_the_deadline(
     mock: respx.MockRouter, retries: list[RetryDetails]
 ) -> None:
     route = mock.post("/v2/orderDetail").respond(503)
-    policy = RetryPolicy(attempts=5, deadline=1.0, wait_initial=50, wait_max=50)
+    policy = RetryPolicy(attempts=5, deadline=1.0, wait_initial=50, wait_max=50, sleep=no_wait)
     async with Session(STORE, SECRET, retry=policy, on_retry=retries.append) as zonos:
         with anyio.fail_after(5):
             with pytest.raises(zonos_async.ServerError):
@@ -283,3 +289,50 @@ async def test_retry_logs_name_the_call_not_the_secret(
     assert any(m.startswith("retrying orderDetail for 999-7") for m in messages)
     assert any("attempt=2 -> HTTP 200" in m for m in messages)
     assert not any(SECRET in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        httpx.Response(200, text="<html>proxy</html>"),  # garbled: Zonos may have applied it
+        error("Could not process order details."),  # Zonos' own failure, after or before? unknown
+    ],
+    ids=["garbled-200", "could-not-process"],
+)
+async def test_an_update_that_may_have_landed_is_read_back_not_resent(
+    zonos: Session, mock: respx.MockRouter, first: httpx.Response
+) -> None:
+    update = mock.post("/v1/updateMerchantOrderId").mock(side_effect=[first])
+    read = mock.post("/v2/orderDetail").mock(return_value=order_with_merchant_id("M-1"))
+    result = await zonos.update_merchant_order_id(5, "M-1")
+    assert result.replayed is True
+    assert (update.call_count, read.call_count) == (1, 1)
+
+
+async def test_a_status_update_after_could_not_process_may_count_as_landed(
+    zonos: Session, mock: respx.MockRouter
+) -> None:
+    mock.post("/v1/updateVendorOrderStatus").mock(
+        side_effect=[
+            error("Could not process order details."),
+            error("OrderId: 999-5 already has current status: VENDOR_SHIPMENT_READY"),
+        ]
+    )
+    result = await zonos.update_vendor_order_status(5, OrderStatus.VENDOR_SHIPMENT_READY)
+    assert result.replayed is True
+
+
+async def test_retry_after_zero_means_now_not_the_backoff(
+    mock: respx.MockRouter, retries: list[RetryDetails]
+) -> None:
+    policy = RetryPolicy(attempts=2, wait_initial=5, wait_max=5, sleep=no_wait)
+    mock.post("/v2/orderDetail").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "0"}),
+            httpx.Response(200, content=MINIMAL),
+        ]
+    )
+    async with Session(STORE, SECRET, retry=policy, on_retry=retries.append) as zonos:
+        with anyio.fail_after(4):
+            await zonos.order_detail(1)
+    assert [r.wait for r in retries] == [0]

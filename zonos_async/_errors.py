@@ -10,26 +10,25 @@
     │   └── ZonosConnectionError
     ├── UnexpectedResponseError                 an answer we cannot use
     │   ├── UnexpectedStatusError               an HTTP status with no {"error": ...} body
-    │   │   ├── NotAcceptableError              406 (the Accept header)
-    │   │   ├── UnsupportedMediaTypeError       415 (the Content-Type header)
     │   │   ├── RateLimitedError                429
     │   │   └── ServerError                     5xx
     │   └── ResponseParseError                  not JSON, or not the documented shape
-    └── ZonosAPIError                           Zonos answered {"error": "..."}
-        ├── InvalidCredentialsError
-        ├── InvalidPostBodyError
-        ├── MissingParameterError
-        ├── ConflictingParametersError
-        ├── InvalidOrderIdError
-        ├── OrderNotFoundError
-        ├── OrderCancelledError
-        ├── StatusUnchangedError
-        ├── StatusTransitionError
-        ├── StatusNotAllowedError
-        ├── InvalidStatusError
-        │   ├── StatusNotSettableError
-        │   └── UnknownStatusError
-        └── ZonosProcessingError                Zonos' generic "Could not process ..."
+    ├── ZonosAPIError                           Zonos refused the call: {"error": "..."}
+    │   ├── InvalidCredentialsError
+    │   ├── OrderNotFoundError
+    │   ├── OrderCancelledError
+    │   ├── StatusUnchangedError
+    │   ├── StatusTransitionError
+    │   ├── StatusNotAllowedError
+    │   ├── ZonosProcessingError                Zonos' generic "Could not process ...": retried
+    │   └── RequestRejectedError                the request itself (a bug: never expected)
+    └── CheckpointError                         the importer's checkpoint or sink (defined there)
+
+Only the classes a caller can act on differently have their own name: every
+rejection of the request itself (a body Zonos cannot parse, a missing or
+conflicting parameter, a malformed order id or status, HTTP 406/415 about the
+headers) is one ``RequestRejectedError``, because the library checks all of
+these before it sends, so seeing one means a bug (ours, or a proxy's).
 
 Messages never contain the API secret: every text that came from the network is
 passed through the session's redaction before it lands in an exception.
@@ -42,28 +41,20 @@ from typing import ClassVar
 from ._status import OrderStatus
 
 __all__ = [
-    "ConflictingParametersError",
     "InvalidCredentialsError",
-    "InvalidOrderIdError",
-    "InvalidPostBodyError",
     "InvalidRequestError",
-    "InvalidStatusError",
-    "MissingParameterError",
-    "NotAcceptableError",
     "OrderCancelledError",
     "OrderNotFoundError",
     "RateLimitedError",
+    "RequestRejectedError",
     "ResponseParseError",
     "ServerError",
     "SessionStateError",
     "StatusNotAllowedError",
-    "StatusNotSettableError",
     "StatusTransitionError",
     "StatusUnchangedError",
     "UnexpectedResponseError",
     "UnexpectedStatusError",
-    "UnknownStatusError",
-    "UnsupportedMediaTypeError",
     "ZonosAPIError",
     "ZonosConnectionError",
     "ZonosError",
@@ -125,14 +116,6 @@ class UnexpectedStatusError(UnexpectedResponseError):
     """An HTTP status other than the documented ones, with no ``{"error": ...}`` body."""
 
 
-class NotAcceptableError(UnexpectedStatusError):
-    """HTTP 406: Zonos refused the ``Accept`` header."""
-
-
-class UnsupportedMediaTypeError(UnexpectedStatusError):
-    """HTTP 415: Zonos refused the ``Content-Type`` header."""
-
-
 class RateLimitedError(UnexpectedStatusError):
     """HTTP 429. ``retry_after`` holds the seconds Zonos asked us to wait, when it said."""
 
@@ -173,16 +156,18 @@ class ResponseParseError(UnexpectedResponseError):
 
 
 class ZonosAPIError(ZonosError):
-    """Zonos answered ``{"error": "..."}``.
+    """Zonos refused the call: it answered ``{"error": "..."}``.
 
     An error text this library does not recognise raises this class itself, so
-    ``except ZonosAPIError`` catches every answer Zonos gives as an error.
+    ``except ZonosAPIError`` catches every refusal Zonos gives.
 
     Attributes:
         endpoint: The endpoint called, e.g. ``"updateVendorOrderStatus"``.
-        message: Zonos' error text, exactly as sent.
+        message: Zonos' error text, exactly as sent (the secret redacted).
         status_code: 200 on v1 endpoints, 400 on v2 ``orderDetail``.
         order_id: The order id the message names, when it names one.
+        retryable: Whether asking again can help (only for Zonos' own
+            internal failure); the session's retries read it.
     """
 
     retryable: ClassVar[bool] = False
@@ -206,33 +191,23 @@ class InvalidCredentialsError(ZonosAPIError):
     """``Invalid security credentials``: the store id and secret do not match."""
 
 
-class InvalidPostBodyError(ZonosAPIError):
-    """``could not parse input`` (v1) or ``Invalid post body`` (v2)."""
-
-
-class MissingParameterError(ZonosAPIError):
-    """A ``Parameter ... is required`` message; ``parameter`` names the field(s)."""
-
-    parameter: str | None = None
-
-
-class ConflictingParametersError(ZonosAPIError):
-    """``Cannot specify both Parameters ...``; ``parameter`` names the pair."""
-
-    parameter: str | None = None
-
-
-class InvalidOrderIdError(ZonosAPIError):
-    """``orderId: ... is not a valid orderId``."""
-
-
 class OrderNotFoundError(ZonosAPIError):
     """No such order (``Could not find``/``Could not retrieve``/``Couldn't find``).
 
     ``reference_id`` is set instead of ``order_id`` for a lookup by reference.
     """
 
-    reference_id: str | None = None
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        status_code: int = 200,
+        order_id: str | None = None,
+        reference_id: str | None = None,
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, status_code=status_code, order_id=order_id)
+        self.reference_id = reference_id
 
 
 class OrderCancelledError(ZonosAPIError):
@@ -240,8 +215,21 @@ class OrderCancelledError(ZonosAPIError):
 
 
 class _StatusError(ZonosAPIError):
-    current_status: OrderStatus | None = None
-    requested_status: OrderStatus | None = None
+    """A status update Zonos refused; the statuses its message names."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        status_code: int = 200,
+        order_id: str | None = None,
+        current_status: OrderStatus | None = None,
+        requested_status: OrderStatus | None = None,
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, status_code=status_code, order_id=order_id)
+        self.current_status = current_status
+        self.requested_status = requested_status
 
 
 class StatusUnchangedError(_StatusError):
@@ -256,19 +244,35 @@ class StatusNotAllowedError(_StatusError):
     """``Cannot update order status to status: ...`` (e.g. cancellation requests not allowed)."""
 
 
-class InvalidStatusError(_StatusError):
-    """Zonos rejected the requested status itself."""
-
-
-class StatusNotSettableError(InvalidStatusError):
-    """``Cannot update order status to invalid status: ...``."""
-
-
-class UnknownStatusError(InvalidStatusError):
-    """``New Status: ... is not a valid order status``."""
-
-
 class ZonosProcessingError(ZonosAPIError):
     """Zonos' generic internal failure, ``Could not process ...``; worth a retry."""
 
     retryable: ClassVar[bool] = True
+
+
+class RequestRejectedError(ZonosAPIError):
+    """Zonos refused the request itself, which the library checks before sending.
+
+    Raised for ``could not parse input``/``Invalid post body``, ``Parameter ...
+    is required``, ``Cannot specify both Parameters ...``, ``orderId: ... is not
+    a valid orderId``, a status Zonos does not know or a vendor may not set, and
+    HTTP 406/415 (the ``Accept``/``Content-Type`` headers, e.g. rewritten by a
+    proxy). Seeing one means a bug: please report it with ``message``.
+
+    Attributes:
+        parameter: What was refused, as Zonos names it (``"orderId"``,
+            ``"sinceDate and sinceOrderId"``, ``"orderStatus"``, ``"Accept"``),
+            or ``None`` for a body Zonos could not read.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        status_code: int = 200,
+        order_id: str | None = None,
+        parameter: str | None = None,
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, status_code=status_code, order_id=order_id)
+        self.parameter = parameter

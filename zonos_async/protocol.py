@@ -1,7 +1,31 @@
 """The Zonos Order API without I/O: build request bodies, read answers.
 
-Everything here is pure, so it is tested without HTTP and shared by the session,
-the importer and anyone who wants to drive Zonos over another transport.
+This is the library's public sans-I/O core. Everything here is pure: no sockets,
+no event loop, no clock. ``Session`` is built on it, and so can you be, to speak
+to Zonos over any transport (a sync ``httpx.Client``, a message queue, a test
+double)::
+
+    import httpx
+    from zonos_async import protocol
+
+    credentials = protocol.Credentials.of(999, "f5bde245-f55e-414d-b722-80b25161c12c")
+    fields = protocol.order_detail_fields(credentials.store, "999-99991", None)
+    endpoint = protocol.ORDER_DETAIL
+    answer = httpx.post(
+        protocol.DEFAULT_BASE + endpoint.path,
+        content=protocol.encode(credentials, fields),
+        headers=protocol.HEADERS,
+    )
+    data = protocol.decode(
+        endpoint, answer.status_code, answer.headers, answer.content, credentials.redact
+    )
+    order = protocol.parse_order(data, credentials.redact)
+
+``*_fields`` check arguments as Zonos would (raising ``InvalidRequestError``
+before anything is sent), ``encode`` makes the body, ``decode`` turns any answer
+into its JSON object or the typed error it stands for, and ``parse_*`` build the
+models. The replay rules (``replayed_status_update``,
+``replayed_merchant_order_id``) say when a retried update counts as done.
 
 Reading an answer, in order: 406/415 are header problems; a JSON object with an
 ``error`` key is a Zonos error whatever the status (v1 says 200, v2 says 400);
@@ -23,25 +47,18 @@ from cattrs import ClassValidationError, IterableValidationError
 
 from ._converter import converter, describe_error
 from ._errors import (
-    ConflictingParametersError,
     InvalidCredentialsError,
-    InvalidOrderIdError,
-    InvalidPostBodyError,
     InvalidRequestError,
-    MissingParameterError,
-    NotAcceptableError,
     OrderCancelledError,
     OrderNotFoundError,
     RateLimitedError,
+    RequestRejectedError,
     ResponseParseError,
     ServerError,
     StatusNotAllowedError,
-    StatusNotSettableError,
     StatusTransitionError,
     StatusUnchangedError,
     UnexpectedStatusError,
-    UnknownStatusError,
-    UnsupportedMediaTypeError,
     ZonosAPIError,
     ZonosProcessingError,
 )
@@ -51,6 +68,7 @@ from ._status import OrderStatus
 __all__ = [
     "DEFAULT_BASE",
     "ENDPOINTS",
+    "HEADERS",
     "ORDER_DETAIL",
     "ORDER_NUMBERS",
     "UPDATE_MERCHANT_ORDER_ID",
@@ -67,6 +85,8 @@ __all__ = [
     "parse_order",
     "parse_order_numbers",
     "parse_update",
+    "replayed_merchant_order_id",
+    "replayed_status_update",
     "update_merchant_order_id_fields",
     "update_vendor_order_status_fields",
 ]
@@ -100,6 +120,15 @@ ENDPOINTS: Final = (
     UPDATE_VENDOR_ORDER_STATUS,
 )
 
+HEADERS: Final[Mapping[str, str]] = {
+    "Accept": "application/json",
+    "Content-Type": "application/json",
+}
+"""The headers every request needs (Zonos answers 406/415 without them)."""
+
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
 
 @frozen
 class Credentials:
@@ -109,8 +138,14 @@ class Credentials:
     secret: str = field(repr=False)
 
     @classmethod
-    def of(cls, store: object, secret: object) -> Credentials:
-        """Check both before anything is sent."""
+    def of(cls, store: object, secret: object, *, validate_secret: bool = True) -> Credentials:
+        """Check both before anything is sent.
+
+        The secret is stripped of surrounding whitespace (a newline from a secrets
+        file), then must be a GUID, as Zonos documents it
+        (``f5bde245-f55e-414d-b722-80b25161c12c``), unless ``validate_secret`` is
+        false. No message ever shows the secret.
+        """
         if isinstance(store, bool) or not isinstance(store, (int, str)):
             raise InvalidRequestError("store must be the numeric store id Zonos gave you")
         text = str(store).strip()
@@ -118,7 +153,14 @@ class Credentials:
             raise InvalidRequestError(f"store must be a positive whole number, got {store!r}")
         if not isinstance(secret, str) or not secret.strip():
             raise InvalidRequestError("secret must be the API secret Zonos gave you (a GUID)")
-        return cls(int(text), secret.strip())
+        secret = secret.strip()
+        if validate_secret and not _GUID.fullmatch(secret):
+            raise InvalidRequestError(
+                f"secret is not a GUID (8-4-4-4-12 hex digits, {len(secret)} characters given), "
+                "so Zonos would answer 'Invalid security credentials'; check that you copied the "
+                "whole API secret, or pass validate_secret=False if Zonos gave you another form"
+            )
+        return cls(int(text), secret)
 
     def redact(self, text: str) -> str:
         """``text`` with the secret replaced, for anything that may be shown or logged."""
@@ -267,6 +309,9 @@ def _excerpt(content: bytes, redact: Redact) -> str:
     return text
 
 
+_REFUSED_HEADERS: Final = {406: "Accept", 415: "Content-Type"}
+
+
 def _retry_after(headers: Mapping[str, str]) -> float | None:
     value = headers.get("retry-after")
     if value is None:
@@ -288,15 +333,11 @@ def decode(
     """The JSON object of a successful answer, or the typed error the answer stands for."""
     excerpt = _excerpt(content, redact)
     where = f"{endpoint.name}: HTTP {status_code}"
-    if status_code == 406:
-        raise NotAcceptableError(
-            f"{where}: Zonos refused the Accept header: {excerpt!r}",
-            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
-        )  # fmt: skip
-    if status_code == 415:
-        raise UnsupportedMediaTypeError(
-            f"{where}: Zonos refused the Content-Type header: {excerpt!r}",
-            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+    header = _REFUSED_HEADERS.get(status_code)
+    if header is not None:
+        raise RequestRejectedError(
+            f"HTTP {status_code}: Zonos refused the {header} header: {excerpt!r}",
+            endpoint=endpoint.name, status_code=status_code, parameter=header,
         )  # fmt: skip
     try:
         data = json.loads(content, parse_float=Decimal)
@@ -381,25 +422,61 @@ def parse_update(
     return UpdateResult(order_id=order_id, message=redact(message), raw=data)
 
 
+# --- Replaying updates --------------------------------------------------------------------------
+# Zonos has no idempotency key. When an update's answer is lost (``maybe_landed``: a timeout,
+# a dropped connection, a 5xx, a garbled 200, "Could not process ..."), the retry must tell
+# "the first attempt landed" from "it did not".
+
+
+def replayed_status_update(
+    order_id: str, wanted: OrderStatus, error: StatusUnchangedError, *, maybe_landed: bool
+) -> UpdateResult | None:
+    """Success, if "already has current status" is the status asked for after a lost answer.
+
+    ``None`` means the error stands: nothing was lost (the caller asked for the status the
+    order had), or the order has another status.
+    """
+    if not maybe_landed or error.current_status is not wanted:
+        return None
+    return UpdateResult(
+        order_id, f"{order_id} has status {wanted} (an earlier attempt landed)", replayed=True
+    )
+
+
+def replayed_merchant_order_id(
+    order_id: str, wanted: str, stored: str | None
+) -> UpdateResult | None:
+    """Success, if the order read back after a lost answer holds the merchant order id sent.
+
+    ``None`` means send the update (again).
+    """
+    if stored != wanted:
+        return None
+    return UpdateResult(
+        order_id, f"merchantOrderId {wanted} is stored (an earlier attempt landed)", replayed=True
+    )
+
+
 # --- Zonos' error texts ------------------------------------------------------------------------
 
-_ID = r"(?P<id>.+?)"
-_STATUS = r"(?P<{}>[^\s]+?)"
+# Named groups are the error's keyword arguments; a ``*_status`` group becomes an OrderStatus.
+_ID = r"(?P<order_id>.+?)"
+_STATUS = r"(?P<{}_status>[^\s]+?)"
 
-# (pattern, class, which named group is the order id / reference / parameter); first match wins.
-_MESSAGES: tuple[tuple[re.Pattern[str], type[ZonosAPIError]], ...] = tuple(
-    (re.compile(pattern, re.DOTALL), cls)
-    for pattern, cls in (
+# (pattern, class[, facts the text implies]); the first match wins.
+_MESSAGES: tuple[tuple[re.Pattern[str], type[ZonosAPIError], dict[str, Any]], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), cls, dict(*implied))
+    for pattern, cls, *implied in (
         (r"Invalid security credentials\.?", InvalidCredentialsError),
-        (r"could not parse input\.?|Invalid post body\.?", InvalidPostBodyError),
-        (r"Parameter (?P<param>throughDate) requires (?P<needs>sinceDate)\.?",
-         MissingParameterError),
-        (r"Parameter (?P<param>.+?) (?:is )?required(?: (?:to|for) \w+)?\.?",
-         MissingParameterError),
-        (r"Cannot specify both Parameters (?P<param>\w+ and \w+)\.?", ConflictingParametersError),
-        (rf"orderId: {_ID} is not a valid orderId\.?", InvalidOrderIdError),
+        (r"could not parse input\.?|Invalid post body\.?", RequestRejectedError),
+        (r"Parameter throughDate requires (?P<parameter>sinceDate)\.?", RequestRejectedError),
+        (r"Parameter (?P<parameter>.+?) (?:is )?required(?: (?:to|for) \w+)?\.?",
+         RequestRejectedError),
+        (r"Cannot specify both Parameters (?P<parameter>\w+ and \w+)\.?", RequestRejectedError),
+        (rf"(?P<parameter>orderId): {_ID} is not a valid orderId\.?", RequestRejectedError),
         (rf"Could not find an order with orderId: {_ID}\.?", OrderNotFoundError),
-        (r"Could not find an order with referenceId: (?P<ref>.+?)\.?", OrderNotFoundError),
+        (r"Could not find an order with referenceId: (?P<reference_id>.+?)\.?",
+         OrderNotFoundError),
         (rf"Could not retrieve order to \w+ (?:for|from) orderId: {_ID}\.?", OrderNotFoundError),
         (rf"Couldn't find order for sinceOrderId: {_ID}\.?", OrderNotFoundError),
         (rf"OrderId: {_ID} has already been cancelled and status cannot be updated\..*",
@@ -408,12 +485,12 @@ _MESSAGES: tuple[tuple[re.Pattern[str], type[ZonosAPIError]], ...] = tuple(
          StatusUnchangedError),
         (rf"OrderId: {_ID} cannot be moved to order status: {_STATUS.format('requested')} "
          rf"while in status: {_STATUS.format('current')}\.?", StatusTransitionError),
-        (rf"Cannot update order status to invalid status: {_STATUS.format('requested')}\.?",
-         StatusNotSettableError),
+        (r"Cannot update order status to invalid status: [^\s]+?\.?", RequestRejectedError,
+         {"parameter": "orderStatus"}),
         (rf"Cannot update order status to status: {_STATUS.format('requested')}\.?",
          StatusNotAllowedError),
-        (rf"New Status: {_STATUS.format('requested')} is not a valid order status\.?",
-         UnknownStatusError),
+        (r"New Status: [^\s]+? is not a valid order status\.?", RequestRejectedError,
+         {"parameter": "orderStatus"}),
         (r"Could not process .+", ZonosProcessingError),
     )
 )  # fmt: skip
@@ -421,20 +498,14 @@ _MESSAGES: tuple[tuple[re.Pattern[str], type[ZonosAPIError]], ...] = tuple(
 
 def api_error(endpoint: Endpoint, message: str, status_code: int = 200) -> ZonosAPIError:
     """The typed error for one of Zonos' error texts (``ZonosAPIError`` for one we do not know)."""
-    for pattern, cls in _MESSAGES:
+    for pattern, cls, implied in _MESSAGES:
         match = pattern.fullmatch(message.strip())
         if match is None:
             continue
-        facts = match.groupdict()
-        error = cls(
-            message, endpoint=endpoint.name, status_code=status_code, order_id=facts.get("id")
-        )
-        if "param" in facts:
-            error.parameter = facts.get("needs") or facts["param"]  # type: ignore[attr-defined]
-        if "ref" in facts:
-            error.reference_id = facts["ref"]  # type: ignore[attr-defined]
-        for key in ("current", "requested"):
-            if facts.get(key):
-                setattr(error, f"{key}_status", OrderStatus(facts[key]))
-        return error
+        facts = {
+            key: OrderStatus(value) if key.endswith("_status") else value
+            for key, value in match.groupdict().items()
+            if value is not None
+        }
+        return cls(message, endpoint=endpoint.name, status_code=status_code, **implied, **facts)
     return ZonosAPIError(message, endpoint=endpoint.name, status_code=status_code)
