@@ -260,3 +260,37 @@ def test_a_boolean_in_a_text_field_is_an_error_not_none(key: str) -> None:
         parse_order(order_with(**changes), no_redact)
     assert [p.rsplit(" @ ", 1)[1] for p in info.value.problems] == [where]
     assert "expected a string, got bool" in str(info.value)
+
+
+# --- No personal data in a repr ---------------------------------------------------------------
+
+PERSONAL_KEYS = (
+    "name", "company", "email", "phone", "address1", "address2", "city", "zip", "billingName",
+    "billingCompany", "billingEmail", "billingPhone", "billingAltPhone", "billingAddress1",
+    "billingCity", "billingZip",
+)  # fmt: skip
+
+
+def test_an_order_repr_shows_what_identifies_it_and_no_personal_data() -> None:
+    data = load("orderDetail-response-full.json")
+    data["order"].update(birthDate="1970-01-01", nationalIdentifier="X1234567")
+    order = parse_order(data, no_redact)
+    shown = " ".join(
+        repr(thing)
+        for thing in (order, order.shipping_address, order.billing_address, order.notes, [order])
+    )
+    personal = [data["order"][key] for key in (*PERSONAL_KEYS, "birthDate", "nationalIdentifier")]
+    personal += [note["note"] for note in data["order"]["notes"]]
+    assert [value for value in personal if value in shown] == []
+    assert repr(order) == (
+        "Order(id='999-100231', status='IGLOBAL_ORDER_IN_PROCESS', test_order=False, "
+        "items_total=Decimal('118.9'), shipping_total=Decimal('24.5'), "
+        "duty_taxes_total=Decimal('31.18'), grand_total=Decimal('169.58'), "
+        "foreign_currency_code='EUR', items=3, <personal data hidden>)"
+    )
+    assert repr(order.shipping_address) == "Address(country_code='DE', <personal data hidden>)"
+    assert str(order) == repr(order)
+    # The data itself stays on the object.
+    assert order.email == "erika.mustermann@example.com"
+    assert order.notes[0].note == data["order"]["notes"][0]["note"]
+    assert order.national_identifier == "X1234567"

@@ -7,6 +7,10 @@ built from as ``raw`` (numbers in it are ``Decimal``), so a key Zonos adds
 tomorrow is already in your hands. Empty strings become ``None``: Zonos sends
 ``""`` and ``null`` interchangeably for "no value".
 
+A ``repr`` never shows a shopper's personal data (names, contacts, addresses,
+notes, identity documents), so an order that lands in a log or a traceback
+does not take them along; the data itself stays on the object.
+
 Models know nothing of JSON: ``_converter`` builds them.
 """
 
@@ -38,6 +42,11 @@ _EMPTY: Mapping[str, Any] = {}
 
 def _raw() -> Any:
     return field(default=_EMPTY, repr=False, eq=False, kw_only=True)
+
+
+def _repr_without_pii(model: object, **shown: object) -> str:
+    fields = "".join(f"{name}={value!r}, " for name, value in shown.items())
+    return f"{type(model).__name__}({fields}<personal data hidden>)"
 
 
 @frozen
@@ -109,6 +118,9 @@ class Note:
     customer_note: bool = False
     raw: Mapping[str, Any] = _raw()
 
+    def __repr__(self) -> str:
+        return _repr_without_pii(self, customer_note=self.customer_note)
+
 
 @frozen
 class Item:
@@ -148,6 +160,9 @@ class Address:
     zip: str | None
     country_code: str | None
     alt_phone: str | None = None
+
+    def __repr__(self) -> str:
+        return _repr_without_pii(self, country_code=self.country_code)
 
 
 @frozen
@@ -207,6 +222,20 @@ class Order:
     national_identifier: str | None = None
     box_count: int | None = None
     raw: Mapping[str, Any] = _raw()
+
+    def __repr__(self) -> str:
+        return _repr_without_pii(
+            self,
+            id=self.id,
+            status=str(self.status),
+            test_order=self.test_order,
+            items_total=self.items_total,
+            shipping_total=self.shipping_total,
+            duty_taxes_total=self.duty_taxes_total,
+            grand_total=self.grand_total,
+            foreign_currency_code=self.foreign_currency_code,
+            items=len(self.items),
+        )
 
     @property
     def shipping_address(self) -> Address:
