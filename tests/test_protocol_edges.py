@@ -1,0 +1,237 @@
+"""The protocol core at its edges: what its errors say, and answers of the wrong shape."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from conftest import SECRET, load
+
+from zonos_async import InvalidRequestError, OrderStatus, ResponseParseError, ZonosAPIError
+from zonos_async.protocol import (
+    ORDER_DETAIL,
+    ORDER_NUMBERS,
+    UPDATE_MERCHANT_ORDER_ID,
+    UPDATE_VENDOR_ORDER_STATUS,
+    Credentials,
+    api_error,
+    decode,
+    format_date,
+    order_numbers_fields,
+    parse_order,
+    parse_order_numbers,
+    parse_update,
+    replayed_merchant_order_id,
+    update_merchant_order_id_fields,
+    update_vendor_order_status_fields,
+)
+
+STORE = 999
+redact = Credentials.of(STORE, SECRET).redact
+
+
+def refused(call: Any, *args: Any, **kwargs: Any) -> str:
+    with pytest.raises(InvalidRequestError) as info:
+        call(*args, **kwargs)
+    return str(info.value)
+
+
+# --- Building requests: each refusal names what to change ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("selectors", "message"),
+    [
+        ({"since_date": "20261101", "since_order_id": "1"},
+         "pass since_date or since_order_id, not both"),
+        ({"through_date": "20261101"}, "through_date needs since_date"),
+        ({}, "pass since_date, since_order_id or missing_merchant_order_id=True"),
+        ({"since_date": "2026-13-45"}, "since_date '2026-13-45' is not a real date"),
+        ({"since_date": "20261101", "through_date": 3.5},
+         "through_date must be a datetime.date, got float"),
+        ({"since_order_id": "1000-5"}, "since_order_id '1000-5' belongs to store 1000"),
+    ],
+)  # fmt: skip
+def test_order_numbers_refusals_name_the_argument(selectors: dict[str, Any], message: str) -> None:
+    assert refused(order_numbers_fields, STORE, **selectors).startswith(message)
+
+
+def test_a_naive_datetime_is_refused_with_the_way_out() -> None:
+    message = refused(format_date, datetime(2026, 11, 1, 12), name="since_date")
+    assert message == (
+        "since_date is a naive datetime; pass a date (Zonos counts whole UTC days) "
+        "or an aware datetime"
+    )
+
+
+@pytest.fixture
+def local_time_in_auckland(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("local_time_in_auckland")
+def test_an_aware_datetime_is_the_utc_day_whatever_the_machine_local_time() -> None:
+    evening_in_new_york = datetime(2026, 11, 1, 20, 0, tzinfo=timezone(timedelta(hours=-5)))
+    assert format_date(evening_in_new_york, name="since_date") == "20261102"  # 01:00 UTC
+    morning_in_auckland = datetime(2026, 11, 2, 9, 0, tzinfo=timezone(timedelta(hours=13)))
+    assert format_date(morning_in_auckland, name="since_date") == "20261101"  # 20:00 UTC
+
+
+@pytest.mark.parametrize("text", ["2026111", "202611011", "2026 1101"])
+def test_a_date_string_needs_eight_digits(text: str) -> None:
+    assert "is not a real date" in refused(format_date, text, name="since_date")
+
+
+def test_merchant_order_id_refusal() -> None:
+    message = refused(update_merchant_order_id_fields, STORE, "999-1", "  ")
+    assert message == "merchant_order_id must be a non-empty string"
+
+
+def test_vendor_status_refusals_say_which_statuses_a_vendor_may_set() -> None:
+    assert refused(update_vendor_order_status_fields, STORE, "999-1", None) == (
+        "status must be an OrderStatus such as VENDOR_SHIPMENT_READY"
+    )
+    assert refused(update_vendor_order_status_fields, STORE, "999-1", "IGLOBAL_FRAUD_REVIEW") == (
+        "a vendor cannot set status IGLOBAL_FRAUD_REVIEW; use one of VENDOR_PREPARING_ORDER, "
+        "VENDOR_SHIPMENT_READY, VENDOR_LABELS_PRINTED_DATE, VENDOR_CANCELLATION_REQUEST, "
+        "VENDOR_END_OF_DAY_COMPLETE"
+    )
+
+
+# --- Reading answers -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "expected"), [("-1", None), ("0", 0.0), ("2.5", 2.5)])
+def test_retry_after_must_not_be_negative(value: str, expected: float | None) -> None:
+    from zonos_async import RateLimitedError
+
+    with pytest.raises(RateLimitedError) as info:
+        decode(ORDER_NUMBERS, 429, {"retry-after": value}, b"", redact)
+    assert info.value.retry_after == expected
+
+
+def test_a_page_of_the_wrong_shape_names_each_problem_from_the_root() -> None:
+    data = load("orderNumbers-response.json")
+    data["totalCount"] = "six"
+    data["orders"][1]["testOrder"] = "maybe"
+    with pytest.raises(ResponseParseError) as info:
+        parse_order_numbers(data, redact)
+    error = info.value
+    assert error.problems == (
+        "not a number: 'six' @ $.totalCount",
+        "expected a boolean, got 'maybe' @ $.orders[1].testOrder",
+    )
+    assert str(error) == (
+        "orderNumbers: the answer is not the documented shape: "
+        "not a number: 'six' @ $.totalCount; "
+        "expected a boolean, got 'maybe' @ $.orders[1].testOrder"
+    )
+    assert (error.endpoint, error.status_code) == ("orderNumbers", 200)
+    assert error.excerpt.startswith('{"totalCount": "six"')
+
+
+def test_a_page_that_is_not_an_object_is_a_parse_error() -> None:
+    with pytest.raises(ResponseParseError) as info:
+        parse_order_numbers(["999-1"], redact)  # type: ignore[arg-type]
+    assert info.value.problems == ("expected a JSON object, got list",)
+    assert info.value.excerpt == '["999-1"]'
+    assert info.value.status_code == 200
+
+
+@pytest.mark.parametrize(("bad", "shown"), [(5, 5), (6, 5), (8, 5)])
+def test_many_problems_show_the_first_five_and_count_the_rest(bad: int, shown: int) -> None:
+    data = load("orderDetail-response-minimal.json")
+    data["order"]["items"] = [{"quantity": "?", "unitPrice": 1}] * bad
+    with pytest.raises(ResponseParseError) as info:
+        parse_order(data, redact)
+    assert len(info.value.problems) == bad
+    message = str(info.value)
+    assert message.count("@ $.order.items[") == shown
+    more = f" (+{bad - shown} more)"
+    assert message.endswith(more) if bad > shown else "more)" not in message
+
+
+def test_problems_and_excerpt_never_show_the_secret() -> None:
+    data = load("orderDetail-response-minimal.json")
+    data["order"]["grandTotal"] = SECRET
+    with pytest.raises(ResponseParseError) as info:
+        parse_order(data, redact)
+    assert info.value.problems == ("not a number: '[secret]' @ $.order.grandTotal",)
+    assert SECRET not in info.value.excerpt
+    assert SECRET not in str(info.value)
+
+
+def test_an_order_answer_without_an_order_shows_what_came() -> None:
+    with pytest.raises(ResponseParseError) as info:
+        parse_order({"orders": [Decimal("1.5")], "note": SECRET}, redact)
+    error = info.value
+    assert error.problems == ("required field missing @ $.order",)
+    assert (error.endpoint, error.status_code) == ("orderDetail", 200)
+    assert error.excerpt == '{"orders": ["1.5"], "note": "[secret]"}'
+    assert str(error) == f"orderDetail: the answer has no 'order' object: {error.excerpt!r}"
+
+
+@pytest.mark.parametrize("endpoint", [UPDATE_MERCHANT_ORDER_ID, UPDATE_VENDOR_ORDER_STATUS])
+def test_an_update_answer_without_success_text_shows_what_came(endpoint: Any) -> None:
+    with pytest.raises(ResponseParseError) as info:
+        parse_update(endpoint, "999-1", {"success": True, "id": Decimal("2.5")}, redact)
+    error = info.value
+    assert error.problems == ("required field missing @ $.success",)
+    assert (error.endpoint, error.status_code) == (endpoint.name, 200)
+    assert error.excerpt == '{"success": true, "id": "2.5"}'
+    assert str(error) == f"{endpoint.name}: the answer has no 'success' text: {error.excerpt!r}"
+
+
+def test_an_update_answer_is_read_whole() -> None:
+    data = {"success": f"updated with {SECRET}"}
+    result = parse_update(UPDATE_MERCHANT_ORDER_ID, "999-1", data, redact)
+    assert (result.order_id, result.message, result.replayed) == (
+        "999-1",
+        "updated with [secret]",
+        False,
+    )
+    assert result.raw == data
+
+
+def test_a_read_back_that_matches_is_a_replayed_success() -> None:
+    result = replayed_merchant_order_id("999-1", "M-7", "M-7")
+    assert result is not None
+    assert (result.order_id, result.replayed) == ("999-1", True)
+    assert result.message == "merchantOrderId M-7 is stored (an earlier attempt landed)"
+    assert replayed_merchant_order_id("999-1", "M-7", "M-6") is None
+
+
+# --- Zonos' error texts --------------------------------------------------------------------------
+
+
+def test_an_error_text_read_without_a_status_is_from_a_200() -> None:
+    assert api_error(ORDER_DETAIL, "Invalid security credentials").status_code == 200
+    assert api_error(ORDER_DETAIL, "Something new went wrong").status_code == 200
+
+
+def test_an_unknown_error_text_keeps_its_status() -> None:
+    error = api_error(ORDER_DETAIL, "Something new went wrong", 400)
+    assert type(error) is ZonosAPIError
+    assert (error.endpoint, error.status_code, str(error)) == (
+        "orderDetail",
+        400,
+        "orderDetail: Something new went wrong",
+    )
+
+
+def test_only_status_facts_become_statuses() -> None:
+    error = api_error(
+        UPDATE_VENDOR_ORDER_STATUS,
+        "OrderId: 999-1 already has current status: VENDOR_SHIPMENT_READY.",
+    )
+    assert error.order_id == "999-1"
+    assert type(error.order_id) is str
+    assert error.current_status is OrderStatus.VENDOR_SHIPMENT_READY  # type: ignore[attr-defined]
