@@ -60,6 +60,10 @@ async def test_date_windows_are_inclusive_utc_days(fake: FakeZonos, zonos: Sessi
     assert first in page.ids and last in page.ids
     assert after not in page.ids
     assert all(s.placed_at.date() == day for s in page.orders)
+    as_text = await zonos.order_numbers(since_date="2026-11-02", through_date="2026-11-02")
+    assert as_text.ids == page.ids
+    as_datetime = await zonos.order_numbers(since_date=start + timedelta(hours=23))
+    assert set(page.ids) <= set(as_datetime.ids)
 
 
 async def test_since_order_id_is_exclusive(fake: FakeZonos, zonos: Session) -> None:
@@ -340,3 +344,31 @@ async def test_clock_drives_the_two_week_window() -> None:
         assert order_id in (await zonos.order_numbers(missing_merchant_order_id=True)).ids
         clock.advance(timedelta(days=2))
         assert order_id not in (await zonos.order_numbers(missing_merchant_order_id=True)).ids
+
+
+async def test_every_result_and_api_error_carries_its_http_answer(
+    fake: FakeZonos, zonos: Session
+) -> None:
+    first = fake.order_ids()[0]
+    order = await zonos.order_detail(first)
+    page = await zonos.order_numbers(since_order_id=first)
+    update = await zonos.update_merchant_order_id(first, "M-7")
+    for result, endpoint in [
+        (order, "orderDetail"),
+        (page, "orderNumbers"),
+        (update, "updateMerchantOrderId"),
+    ]:
+        response = result.response
+        assert response is not None
+        assert (response.endpoint, response.status_code) == (endpoint, 200)
+        assert response.headers["Content-Type"].startswith("application/json")
+        assert response.headers["content-type"] == response.headers["Content-Type"]
+        assert 0 <= response.elapsed < 60
+        assert "headers" not in repr(response)
+    with pytest.raises(zonos_async.OrderNotFoundError) as v2:
+        await zonos.order_detail("999-1")
+    with pytest.raises(zonos_async.OrderNotFoundError) as v1:
+        await zonos.update_merchant_order_id("999-1", "M-8")
+    assert v2.value.response is not None and v2.value.response.status_code == 400
+    assert v1.value.response is not None and v1.value.response.status_code == 200
+    assert v1.value.response.endpoint == "updateMerchantOrderId"

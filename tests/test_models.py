@@ -294,3 +294,12 @@ def test_an_order_repr_shows_what_identifies_it_and_no_personal_data() -> None:
     assert order.email == "erika.mustermann@example.com"
     assert order.notes[0].note == data["order"]["notes"][0]["note"]
     assert order.national_identifier == "X1234567"
+
+
+def test_response_info_reads_headers_in_any_case_whatever_the_transport_gave() -> None:
+    from zonos_async import ResponseInfo
+
+    info = ResponseInfo("orderDetail", 200, {"content-type": "application/json"}, 0.25)
+    assert info.headers["Content-Type"] == info.headers["content-type"] == "application/json"
+    assert info.headers is info.headers  # built once
+    assert repr(info) == "ResponseInfo(endpoint='orderDetail', status_code=200, elapsed=0.25)"

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import STORE, catalog
+from conftest import STORE, catalog, load
 
 import zonos_async as z
 from zonos_async import protocol
@@ -274,6 +274,15 @@ def test_invalid_request_error_is_a_value_error() -> None:
     [
         ({"since_date": date(2015, 1, 1)}, {"sinceDate": "20150101"}),
         ({"since_date": "20150101"}, {"sinceDate": "20150101"}),
+        ({"since_date": "2015-01-01"}, {"sinceDate": "20150101"}),
+        ({"since_date": " 2015-01-01\n"}, {"sinceDate": "20150101"}),
+        (
+            {"since_date": "2015-01-01", "through_date": "2015-06-01"},
+            {"sinceDate": "20150101", "throughDate": "20150601"},
+        ),
+        ({"since_date": "2015-01-01T23:00:00-07:00"}, {"sinceDate": "20150102"}),
+        ({"since_date": "2015-01-01T23:00:00Z"}, {"sinceDate": "20150101"}),
+        ({"since_date": datetime(2015, 1, 1, 1, tzinfo=timezone.utc)}, {"sinceDate": "20150101"}),
         (
             {"since_date": date(2015, 1, 1), "through_date": date(2015, 6, 1)},
             {"sinceDate": "20150101", "throughDate": "20150601"},
@@ -307,10 +316,13 @@ def test_order_numbers_fields(kwargs: dict[str, Any], expected: dict[str, Any]) 
         ({"through_date": date(2015, 1, 1)}, "through_date needs since_date"),
         ({"through_date": date(2015, 1, 1), "missing_merchant_order_id": True}, "needs since_date"),
         ({"since_date": date(2015, 2, 1), "through_date": date(2015, 1, 1)}, "is before"),
-        ({"since_date": "2015-01-01"}, "yyyymmdd"),
+        ({"since_date": "01/01/2015"}, "not a real date such as '2026-11-01'"),
         ({"since_date": "20150231"}, "not a real date"),
-        ({"since_date": 20150101}, "must be a datetime.date"),
+        ({"since_date": "2015-02-31"}, "not a real date"),
+        ({"since_date": ""}, "not a real date"),
+        ({"since_date": 20150101}, "must be a date, a datetime or a string"),
         ({"since_date": datetime(2015, 1, 1)}, "naive datetime"),
+        ({"since_date": "2015-01-01T10:00:00"}, "naive datetime"),
         ({"since_order_id": "998-1"}, "belongs to store 998"),
     ],
 )
@@ -425,3 +437,36 @@ async def test_the_core_drives_zonos_over_plain_httpx_without_a_session() -> Non
         with pytest.raises(z.OrderNotFoundError) as caught:
             await call(http, protocol.ORDER_DETAIL, fields)
         assert caught.value.order_id == "999-1"
+
+
+# --- Replay rules ------------------------------------------------------------------------------
+
+
+def test_a_status_update_counts_as_replayed_only_after_a_lost_answer_and_for_its_status() -> None:
+    info = z.ResponseInfo("updateVendorOrderStatus", 200, {}, 0.1)
+    error = protocol.api_error(
+        protocol.UPDATE_VENDOR_ORDER_STATUS,
+        "OrderId: 999-5 already has current status: VENDOR_SHIPMENT_READY",
+        response=info,
+    )
+    assert isinstance(error, z.StatusUnchangedError)
+    wanted, other = z.OrderStatus.VENDOR_SHIPMENT_READY, z.OrderStatus.VENDOR_PREPARING_ORDER
+    assert protocol.replayed_status_update("999-5", wanted, error, maybe_landed=False) is None
+    assert protocol.replayed_status_update("999-5", other, error, maybe_landed=True) is None
+    result = protocol.replayed_status_update("999-5", wanted, error, maybe_landed=True)
+    assert result is not None
+    assert (result.order_id, result.replayed, result.response) == ("999-5", True, info)
+    assert result.message == "999-5 has status VENDOR_SHIPMENT_READY (an earlier attempt landed)"
+
+
+def test_a_merchant_id_counts_as_replayed_only_when_the_order_holds_it() -> None:
+    data = load("orderDetail-response-minimal.json")
+    data["order"]["merchantOrderId"] = "M-1"
+    info = z.ResponseInfo("orderDetail", 200, {}, 0.1)
+    stored = protocol.parse_order(data, str, response=info)
+    assert protocol.replayed_merchant_order_id("999-5", "M-1", None) is None
+    assert protocol.replayed_merchant_order_id("999-5", "M-2", stored) is None
+    result = protocol.replayed_merchant_order_id("999-5", "M-1", stored)
+    assert result is not None
+    assert (result.replayed, result.response, result.raw) == (True, info, {})
+    assert result.message == "merchantOrderId M-1 is stored (an earlier attempt landed)"

@@ -108,20 +108,25 @@ async def test_attempts_are_capped(zonos: Session, mock: respx.MockRouter) -> No
     assert route.call_count == FAST.attempts
 
 
-async def test_retry_after_is_honoured_up_to_the_cap(
-    mock: respx.MockRouter, retries: list[RetryDetails]
+@pytest.mark.parametrize(
+    ("said", "waited"),
+    [(["0.01", "120"], [0.01, 0.02]), (["0"], [0])],
+    ids=["up-to-the-cap", "zero-means-now-not-the-backoff"],
+)
+async def test_retry_after_is_honoured(
+    mock: respx.MockRouter, retries: list[RetryDetails], said: list[str], waited: list[float]
 ) -> None:
-    policy = RetryPolicy(attempts=3, wait_initial=0, retry_after_max=0.02, sleep=no_wait)
+    # The backoff would be up to 5 s: only Retry-After explains waits this short.
+    policy = RetryPolicy(attempts=3, wait_initial=5, retry_after_max=0.02, sleep=no_wait)
     mock.post("/v2/orderDetail").mock(
         side_effect=[
-            httpx.Response(429, headers={"Retry-After": "0.01"}),
-            httpx.Response(429, headers={"Retry-After": "120"}),
+            *(httpx.Response(429, headers={"Retry-After": value}) for value in said),
             httpx.Response(200, content=MINIMAL),
         ]
     )
     async with Session(STORE, SECRET, retry=policy, on_retry=retries.append) as zonos:
         await zonos.order_detail(1)
-    assert [r.wait for r in retries] == [0.01, 0.02]
+    assert [r.wait for r in retries] == waited
 
 
 async def test_per_call_retry_none_and_session_retry_none(mock: respx.MockRouter) -> None:
@@ -322,17 +327,31 @@ async def test_a_status_update_after_could_not_process_may_count_as_landed(
     assert result.replayed is True
 
 
-async def test_retry_after_zero_means_now_not_the_backoff(
-    mock: respx.MockRouter, retries: list[RetryDetails]
+async def test_an_unusable_answer_keeps_its_status_headers_and_time(
+    mock: respx.MockRouter,
 ) -> None:
-    policy = RetryPolicy(attempts=2, wait_initial=5, wait_max=5, sleep=no_wait)
-    mock.post("/v2/orderDetail").mock(
+    mock.post("/v2/orderDetail").respond(
+        503, headers={"X-Request-Id": "req-42", "Retry-After": "9"}, text="<html>busy</html>"
+    )
+    async with Session(STORE, SECRET, retry=None) as zonos:
+        with pytest.raises(zonos_async.ServerError) as info:
+            await zonos.order_detail(1)
+    response = info.value.response
+    assert response is not None
+    assert (response.endpoint, response.status_code) == ("orderDetail", 503)
+    assert response.headers["x-request-id"] == "req-42"
+    assert response.elapsed >= 0
+
+
+async def test_a_replayed_update_carries_the_answer_that_showed_it(
+    zonos: Session, mock: respx.MockRouter
+) -> None:
+    mock.post("/v1/updateVendorOrderStatus").mock(
         side_effect=[
-            httpx.Response(429, headers={"Retry-After": "0"}),
-            httpx.Response(200, content=MINIMAL),
+            httpx.ReadTimeout("answer lost"),
+            error("OrderId: 999-5 already has current status: VENDOR_SHIPMENT_READY"),
         ]
     )
-    async with Session(STORE, SECRET, retry=policy, on_retry=retries.append) as zonos:
-        with anyio.fail_after(4):
-            await zonos.order_detail(1)
-    assert [r.wait for r in retries] == [0]
+    result = await zonos.update_vendor_order_status(5, OrderStatus.VENDOR_SHIPMENT_READY)
+    assert result.replayed and result.response is not None
+    assert result.response.endpoint == "updateVendorOrderStatus"

@@ -1,8 +1,11 @@
 """An asyncio client for the Zonos (formerly iGlobal Stores) Order API.
 
-Everything public is importable from here; the modules behind it are private.
+Everything public is importable from here, and ``zonos_async.protocol`` is the
+sans-I/O core under it; the other modules are private. Each private module's
+``__all__`` is its public part, and ``__all__`` here is theirs put together.
 """
 
+from . import _errors, _logs, _models, _retry, _session, _status, protocol
 from ._checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -10,107 +13,36 @@ from ._checkpoint import (
     FileCheckpoint,
     JsonLinesSink,
 )
-from ._converter import make_converter
-from ._errors import (
-    InvalidCredentialsError,
-    InvalidRequestError,
-    OrderCancelledError,
-    OrderNotFoundError,
-    RateLimitedError,
-    RequestRejectedError,
-    ResponseParseError,
-    ServerError,
-    SessionStateError,
-    StatusNotAllowedError,
-    StatusTransitionError,
-    StatusUnchangedError,
-    UnexpectedResponseError,
-    UnexpectedStatusError,
-    ZonosAPIError,
-    ZonosConnectionError,
-    ZonosError,
-    ZonosProcessingError,
-    ZonosTimeoutError,
-    ZonosTransportError,
-)
-from ._models import (
-    Address,
-    Item,
-    Note,
-    Order,
-    OrderNumbersPage,
-    OrderSummary,
-    Payment,
-    PromoCode,
-    UpdateResult,
-)
+from ._errors import *  # noqa: F403
+from ._models import *  # noqa: F403
 from ._pipeline import ImportStats, OrderStream, TestOrders, import_orders
 from ._reconcile import ReconcileReport, reconcile
-from ._retry import RetryDetails, RetryPolicy
-from ._session import (
-    DEFAULT_BASE_URL,
-    DEFAULT_LIMITS,
-    DEFAULT_RETRY,
-    DEFAULT_TIMEOUT,
-    UNSET,
-    HttpBackendName,
-    Session,
-)
-from ._status import OrderStatus, SetBy
+from ._retry import *  # noqa: F403
+from ._session import *  # noqa: F403
+from ._status import *  # noqa: F403
 from ._version import __version__
 
+# The importer's names (its modules' __all__ list private helpers too; the sync replaces them).
 __all__ = [
-    "ReconcileReport",
-    "TestOrders",
-    "OrderStream",
+    "Checkpoint",
+    "CheckpointError",
+    "CheckpointState",
+    "FileCheckpoint",
     "ImportStats",
     "JsonLinesSink",
-    "FileCheckpoint",
-    "CheckpointState",
-    "CheckpointError",
-    "Checkpoint",
-    "DEFAULT_BASE_URL",
-    "DEFAULT_LIMITS",
-    "DEFAULT_RETRY",
-    "DEFAULT_TIMEOUT",
-    "UNSET",
-    "Address",
-    "HttpBackendName",
-    "InvalidCredentialsError",
-    "InvalidRequestError",
-    "Item",
-    "Note",
-    "Order",
-    "OrderCancelledError",
-    "OrderNotFoundError",
-    "OrderNumbersPage",
-    "OrderStatus",
-    "OrderSummary",
-    "Payment",
-    "PromoCode",
-    "RateLimitedError",
-    "RequestRejectedError",
-    "ResponseParseError",
-    "RetryDetails",
-    "RetryPolicy",
-    "ServerError",
-    "Session",
-    "SessionStateError",
-    "SetBy",
-    "StatusNotAllowedError",
-    "StatusTransitionError",
-    "StatusUnchangedError",
-    "UnexpectedResponseError",
-    "UnexpectedStatusError",
-    "UpdateResult",
-    "ZonosAPIError",
-    "ZonosConnectionError",
-    "ZonosError",
-    "ZonosProcessingError",
-    "ZonosTimeoutError",
-    "ZonosTransportError",
+    "OrderStream",
+    "ReconcileReport",
+    "TestOrders",
     "__version__",
     "import_orders",
-    "make_converter",
+    "protocol",
     "reconcile",
 ]
+__all__ += _errors.__all__
+__all__ += _models.__all__
+__all__ += _retry.__all__
+__all__ += _session.__all__
+__all__ += _status.__all__
+__all__.sort()
+
+_logs.configure_from_environment()

@@ -36,9 +36,30 @@ passed through the session's redaction before it lands in an exception.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from ._models import ResponseInfo
 from ._status import OrderStatus
+
+if TYPE_CHECKING:
+    from typing_extensions import NotRequired, TypedDict, Unpack
+
+    class _Answer(TypedDict):
+        """What every error about an answer is built with (see UnexpectedResponseError)."""
+
+        endpoint: str
+        status_code: int
+        excerpt: str
+        response: NotRequired[ResponseInfo | None]
+
+    class _Refusal(TypedDict):
+        """What every refusal from Zonos is built with (see ZonosAPIError)."""
+
+        endpoint: str
+        status_code: NotRequired[int]
+        order_id: NotRequired[str | None]
+        response: NotRequired[ResponseInfo | None]
+
 
 __all__ = [
     "InvalidCredentialsError",
@@ -103,13 +124,24 @@ class UnexpectedResponseError(ZonosError):
         endpoint: The endpoint called.
         status_code: The HTTP status of the answer.
         excerpt: The start of the body, secret redacted, for the log.
+        response: The answer's status, headers and elapsed time (``None`` when
+            the error was built without I/O).
     """
 
-    def __init__(self, message: str, *, endpoint: str, status_code: int, excerpt: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        status_code: int,
+        excerpt: str,
+        response: ResponseInfo | None = None,
+    ) -> None:
         super().__init__(message)
         self.endpoint = endpoint
         self.status_code = status_code
         self.excerpt = excerpt
+        self.response = response
 
 
 class UnexpectedStatusError(UnexpectedResponseError):
@@ -120,15 +152,9 @@ class RateLimitedError(UnexpectedStatusError):
     """HTTP 429. ``retry_after`` holds the seconds Zonos asked us to wait, when it said."""
 
     def __init__(
-        self,
-        message: str,
-        *,
-        endpoint: str,
-        status_code: int,
-        excerpt: str,
-        retry_after: float | None = None,
+        self, message: str, *, retry_after: float | None = None, **answer: Unpack[_Answer]
     ) -> None:
-        super().__init__(message, endpoint=endpoint, status_code=status_code, excerpt=excerpt)
+        super().__init__(message, **answer)
         self.retry_after = retry_after
 
 
@@ -143,15 +169,9 @@ class ResponseParseError(UnexpectedResponseError):
     """
 
     def __init__(
-        self,
-        message: str,
-        *,
-        endpoint: str,
-        status_code: int,
-        excerpt: str,
-        problems: tuple[str, ...] = (),
+        self, message: str, *, problems: tuple[str, ...] = (), **answer: Unpack[_Answer]
     ) -> None:
-        super().__init__(message, endpoint=endpoint, status_code=status_code, excerpt=excerpt)
+        super().__init__(message, **answer)
         self.problems = problems
 
 
@@ -166,6 +186,8 @@ class ZonosAPIError(ZonosError):
         message: Zonos' error text, exactly as sent (the secret redacted).
         status_code: 200 on v1 endpoints, 400 on v2 ``orderDetail``.
         order_id: The order id the message names, when it names one.
+        response: The answer's status, headers and elapsed time (``None`` when
+            the error was built without I/O).
         retryable: Whether asking again can help (only for Zonos' own
             internal failure); the session's retries read it.
     """
@@ -179,12 +201,14 @@ class ZonosAPIError(ZonosError):
         endpoint: str,
         status_code: int = 200,
         order_id: str | None = None,
+        response: ResponseInfo | None = None,
     ) -> None:
         super().__init__(f"{endpoint}: {message}")
         self.endpoint = endpoint
         self.message = message
         self.status_code = status_code
         self.order_id = order_id
+        self.response = response
 
 
 class InvalidCredentialsError(ZonosAPIError):
@@ -201,12 +225,10 @@ class OrderNotFoundError(ZonosAPIError):
         self,
         message: str,
         *,
-        endpoint: str,
-        status_code: int = 200,
-        order_id: str | None = None,
         reference_id: str | None = None,
+        **refusal: Unpack[_Refusal],
     ) -> None:
-        super().__init__(message, endpoint=endpoint, status_code=status_code, order_id=order_id)
+        super().__init__(message, **refusal)
         self.reference_id = reference_id
 
 
@@ -221,13 +243,11 @@ class _StatusError(ZonosAPIError):
         self,
         message: str,
         *,
-        endpoint: str,
-        status_code: int = 200,
-        order_id: str | None = None,
         current_status: OrderStatus | None = None,
         requested_status: OrderStatus | None = None,
+        **refusal: Unpack[_Refusal],
     ) -> None:
-        super().__init__(message, endpoint=endpoint, status_code=status_code, order_id=order_id)
+        super().__init__(message, **refusal)
         self.current_status = current_status
         self.requested_status = requested_status
 
@@ -269,10 +289,8 @@ class RequestRejectedError(ZonosAPIError):
         self,
         message: str,
         *,
-        endpoint: str,
-        status_code: int = 200,
-        order_id: str | None = None,
         parameter: str | None = None,
+        **refusal: Unpack[_Refusal],
     ) -> None:
-        super().__init__(message, endpoint=endpoint, status_code=status_code, order_id=order_id)
+        super().__init__(message, **refusal)
         self.parameter = parameter

@@ -11,6 +11,9 @@ What is retried: no answer at all (connection errors, timeouts), HTTP 408, 429,
 500, 502, 503, 504, a 200 whose body is not JSON, and Zonos' generic
 ``Could not process ...``. Nothing else: a business error does not change by
 asking again.
+
+The loop is :func:`call_with_retries`: the session hands it one attempt at a
+time and hears of each retry; the waits go through the policy's ``sleep``.
 """
 
 from __future__ import annotations
@@ -33,19 +36,11 @@ from ._errors import (
     ZonosTransportError,
 )
 
-__all__ = [
-    "RETRYABLE_STATUSES",
-    "RetryDetails",
-    "RetryHook",
-    "RetryPolicy",
-    "Sleep",
-    "Verdict",
-    "call_with_retries",
-    "classify",
-]
+__all__ = ["RetryDetails", "RetryHook", "RetryPolicy", "Sleep"]
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
+"""How a wait is waited: ``anyio.sleep``, or a test's stand-in."""
 
 RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -126,6 +121,7 @@ class RetryDetails:
 
 
 RetryHook = Callable[[RetryDetails], None]
+"""``on_retry=``: called with each retry's :class:`RetryDetails`, before its wait."""
 
 
 @frozen

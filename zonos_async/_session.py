@@ -37,21 +37,26 @@ from ._errors import (
     ZonosError,
     ZonosTimeoutError,
 )
-from ._models import Order, OrderNumbersPage, UpdateResult
+from ._models import Order, OrderNumbersPage, ResponseInfo, UpdateResult
 from ._native import NativeBackend
 from ._pacing import RatePacer, Throttle
 from ._retry import RetryDetails, RetryHook, RetryPolicy, call_with_retries
 from ._status import OrderStatus
 from ._version import __version__
+from .protocol import DateTypes
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
-    "UNSET",
+    "DateTypes",
     "HttpBackendName",
+    "RetryTypes",
     "Session",
+    "TimeoutTypes",
+    "UNSET",
+    "Unset",
 ]
 
 T = TypeVar("T")
@@ -71,18 +76,22 @@ USER_AGENT: Final = f"zonos-async/{__version__} httpx/{httpx.__version__}"
 HttpBackendName = Literal["auto", "native", "httpx", "httpcore2", "aiohttp"]
 
 
-class _Unset(enum.Enum):
+class Unset(enum.Enum):
+    """The type of :data:`UNSET`: a per-call argument left out, so the session's setting holds."""
+
     UNSET = "UNSET"
 
     def __repr__(self) -> str:
         return "UNSET"
 
 
-UNSET: Final = _Unset.UNSET
+UNSET: Final = Unset.UNSET
 """Marks a per-call argument as "not given" (``None`` means "none": no timeout, no retries)."""
 
 TimeoutTypes = float | httpx.Timeout | None
+"""A timeout: seconds, an ``httpx.Timeout`` (connect/read/write/pool), or ``None`` for none."""
 RetryTypes = RetryPolicy | None
+"""A retry policy, or ``None`` for a single attempt."""
 
 
 class _State(enum.Enum):
@@ -289,17 +298,18 @@ class Session:
     async def order_numbers(
         self,
         *,
-        since_date: object = None,
-        through_date: object = None,
+        since_date: DateTypes | None = None,
+        through_date: DateTypes | None = None,
         since_order_id: str | int | None = None,
         missing_merchant_order_id: bool = False,
         statuses: bool = False,
-        timeout: TimeoutTypes | _Unset = UNSET,
-        retry: RetryTypes | _Unset = UNSET,
+        timeout: TimeoutTypes | Unset = UNSET,
+        retry: RetryTypes | Unset = UNSET,
     ) -> OrderNumbersPage:
         """List orders (``orderNumbers``), oldest first.
 
-        Pass ``since_date`` (a ``date``, inclusive, with an optional inclusive
+        Pass ``since_date`` (a ``date``, an aware ``datetime`` or a string such
+        as ``"2026-11-01"``; inclusive, with an optional inclusive
         ``through_date``), or ``since_order_id`` (the orders after it), and/or
         ``missing_merchant_order_id=True`` (orders of the last two weeks with no
         merchant order id; with ``since_date`` both must hold). ``statuses=True``
@@ -328,8 +338,8 @@ class Session:
         endpoint, order_id = protocol.ORDER_NUMBERS, fields.get("sinceOrderId")
 
         async def attempt(number: int, maybe_landed: bool) -> OrderNumbersPage:
-            data = await self._send(endpoint, fields, order_id, timeout, number)
-            return protocol.parse_order_numbers(data, self._credentials.redact)
+            data, response = await self._send(endpoint, fields, order_id, timeout, number)
+            return protocol.parse_order_numbers(data, self._credentials.redact, response=response)
 
         return await self._with_retries(endpoint, order_id, retry, attempt)
 
@@ -338,8 +348,8 @@ class Session:
         order_id: str | int | None = None,
         *,
         reference_id: str | int | None = None,
-        timeout: TimeoutTypes | _Unset = UNSET,
-        retry: RetryTypes | _Unset = UNSET,
+        timeout: TimeoutTypes | Unset = UNSET,
+        retry: RetryTypes | Unset = UNSET,
     ) -> Order:
         """Fetch one whole order (``orderDetail``, v2) by Zonos order id or by your reference id.
 
@@ -361,8 +371,8 @@ class Session:
         endpoint, full_id = protocol.ORDER_DETAIL, fields.get("orderId")
 
         async def attempt(number: int, maybe_landed: bool) -> Order:
-            data = await self._send(endpoint, fields, full_id, timeout, number)
-            return protocol.parse_order(data, self._credentials.redact)
+            data, response = await self._send(endpoint, fields, full_id, timeout, number)
+            return protocol.parse_order(data, self._credentials.redact, response=response)
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
 
@@ -371,8 +381,8 @@ class Session:
         order_id: str | int,
         merchant_order_id: str,
         *,
-        timeout: TimeoutTypes | _Unset = UNSET,
-        retry: RetryTypes | _Unset = UNSET,
+        timeout: TimeoutTypes | Unset = UNSET,
+        retry: RetryTypes | Unset = UNSET,
     ) -> UpdateResult:
         """Attach your own order number to a Zonos order (``updateMerchantOrderId``).
 
@@ -395,12 +405,14 @@ class Session:
 
         async def attempt(number: int, maybe_landed: bool) -> UpdateResult:
             if maybe_landed:
-                stored = await self._stored_merchant_order_id(full_id, timeout)
+                stored = await self._read_back(full_id, timeout)
                 replayed = protocol.replayed_merchant_order_id(full_id, wanted, stored)
                 if replayed is not None:
                     return replayed
-            data = await self._send(endpoint, fields, full_id, timeout, number)
-            return protocol.parse_update(endpoint, full_id, data, self._credentials.redact)
+            data, response = await self._send(endpoint, fields, full_id, timeout, number)
+            return protocol.parse_update(
+                endpoint, full_id, data, self._credentials.redact, response=response
+            )
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
 
@@ -409,8 +421,8 @@ class Session:
         order_id: str | int,
         status: OrderStatus | str,
         *,
-        timeout: TimeoutTypes | _Unset = UNSET,
-        retry: RetryTypes | _Unset = UNSET,
+        timeout: TimeoutTypes | Unset = UNSET,
+        retry: RetryTypes | Unset = UNSET,
     ) -> UpdateResult:
         """Move an order through fulfilment, or ask for cancellation (``updateVendorOrderStatus``).
 
@@ -432,7 +444,7 @@ class Session:
 
         async def attempt(number: int, maybe_landed: bool) -> UpdateResult:
             try:
-                data = await self._send(endpoint, fields, full_id, timeout, number)
+                data, response = await self._send(endpoint, fields, full_id, timeout, number)
             except StatusUnchangedError as error:
                 replayed = protocol.replayed_status_update(
                     full_id, wanted, error, maybe_landed=maybe_landed
@@ -440,7 +452,9 @@ class Session:
                 if replayed is None:
                     raise
                 return replayed
-            return protocol.parse_update(endpoint, full_id, data, self._credentials.redact)
+            return protocol.parse_update(
+                endpoint, full_id, data, self._credentials.redact, response=response
+            )
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
 
@@ -488,15 +502,13 @@ class Session:
             checkpoint=checkpoint,
         )
 
-    async def _stored_merchant_order_id(
-        self, order_id: str, timeout: TimeoutTypes | _Unset
-    ) -> str | None:
+    async def _read_back(self, order_id: str, timeout: TimeoutTypes | Unset) -> Order | None:
         """Read an order back after an update whose answer was lost; ``None`` if that fails too."""
         try:
-            data = await self._send(
+            data, response = await self._send(
                 protocol.ORDER_DETAIL, {"orderId": order_id}, order_id, timeout, 0
             )
-            return protocol.parse_order(data, self._credentials.redact).merchant_order_id
+            return protocol.parse_order(data, self._credentials.redact, response=response)
         except ZonosError:
             return None
 
@@ -506,7 +518,7 @@ class Session:
         self,
         endpoint: protocol.Endpoint,
         order_id: str | None,
-        retry: RetryTypes | _Unset,
+        retry: RetryTypes | Unset,
         attempt: Callable[[int, bool], Awaitable[T]],
     ) -> T:
         self._check_open()
@@ -536,9 +548,9 @@ class Session:
         endpoint: protocol.Endpoint,
         fields: Mapping[str, Any],
         order_id: str | None,
-        timeout: TimeoutTypes | _Unset,
+        timeout: TimeoutTypes | Unset,
         attempt: int,
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], ResponseInfo]:
         """One request: wait for its turn (the throttle), post, read the answer."""
         backend = self._current_backend()
         content = protocol.encode(self._credentials, fields)
@@ -558,11 +570,15 @@ class Session:
         finally:
             throttle.release()
         self._log(endpoint, order_id, attempt, f"HTTP {raw.status_code}", started)
-        data = protocol.decode(
-            endpoint, raw.status_code, raw.headers, raw.content, self._credentials.redact
+        response = ResponseInfo(
+            endpoint.name, raw.status_code, raw.headers, time.perf_counter() - started
         )
+        data = protocol.decode(
+            endpoint, raw.status_code, raw.headers, raw.content, self._credentials.redact,
+            response=response,
+        )  # fmt: skip
         throttle.speed_up()
-        return data
+        return data, response
 
     def _current_backend(self) -> Backend:
         self._check_open()

@@ -62,19 +62,20 @@ from ._errors import (
     ZonosAPIError,
     ZonosProcessingError,
 )
-from ._models import Order, OrderNumbersPage, UpdateResult
+from ._models import Order, OrderNumbersPage, ResponseInfo, UpdateResult
 from ._status import OrderStatus
 
 __all__ = [
+    "Credentials",
     "DEFAULT_BASE",
+    "DateTypes",
     "ENDPOINTS",
+    "Endpoint",
     "HEADERS",
     "ORDER_DETAIL",
     "ORDER_NUMBERS",
     "UPDATE_MERCHANT_ORDER_ID",
     "UPDATE_VENDOR_ORDER_STATUS",
-    "Credentials",
-    "Endpoint",
     "api_error",
     "decode",
     "encode",
@@ -156,7 +157,7 @@ class Credentials:
         secret = secret.strip()
         if validate_secret and not _GUID.fullmatch(secret):
             raise InvalidRequestError(
-                f"secret is not a GUID (8-4-4-4-12 hex digits, {len(secret)} characters given), "
+                "secret is not a GUID (8-4-4-4-12 hex digits), "
                 "so Zonos would answer 'Invalid security credentials'; check that you copied the "
                 "whole API secret, or pass validate_secret=False if Zonos gave you another form"
             )
@@ -192,8 +193,33 @@ def normalize_order_id(value: object, store: int, *, name: str = "order_id") -> 
     return f"{store}-{int(number)}"
 
 
+DateTypes = date | datetime | str
+"""A day: a ``date``, an aware ``datetime`` (its UTC day) or a string, ``"2026-11-01"`` or
+``"20261101"`` (or an ISO datetime with its offset)."""
+
+
+def _parse_date_text(text: str) -> date | datetime | None:
+    try:
+        if len(text) == 8 and text.isdigit():
+            return datetime.strptime(text, "%Y%m%d").date()
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        if len(text) > 10 and text[10] in "T ":
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    return None
+
+
 def format_date(value: object, *, name: str) -> str:
-    """A ``date`` (or an aware ``datetime``, taken in UTC, or ``"yyyymmdd"``) as ``yyyymmdd``."""
+    """A :data:`DateTypes` day as Zonos wants it, ``yyyymmdd``."""
+    if isinstance(value, str):
+        parsed = _parse_date_text(value.strip())
+        if parsed is None:
+            raise InvalidRequestError(
+                f"{name} {value!r} is not a real date such as '2026-11-01' (or '20261101')"
+            )
+        value = parsed
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise InvalidRequestError(
@@ -203,22 +229,17 @@ def format_date(value: object, *, name: str) -> str:
         value = value.astimezone(timezone.utc).date()
     if isinstance(value, date):
         return value.strftime("%Y%m%d")
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if len(text) == 8 and text.isdigit():
-                return datetime.strptime(text, "%Y%m%d").strftime("%Y%m%d")
-        except ValueError:
-            pass
-        raise InvalidRequestError(f"{name} {value!r} is not a real date in the form yyyymmdd")
-    raise InvalidRequestError(f"{name} must be a datetime.date, got {type(value).__name__}")
+    raise InvalidRequestError(
+        f"{name} must be a date, a datetime or a string such as '2026-11-01', "
+        f"got {type(value).__name__} {value!r}"
+    )
 
 
 def order_numbers_fields(
     store: int,
     *,
-    since_date: object = None,
-    through_date: object = None,
+    since_date: DateTypes | None = None,
+    through_date: DateTypes | None = None,
     since_order_id: object = None,
     missing_merchant_order_id: bool = False,
     statuses: bool = False,
@@ -329,38 +350,43 @@ def decode(
     headers: Mapping[str, str],
     content: bytes,
     redact: Redact,
+    *,
+    response: ResponseInfo | None = None,
 ) -> dict[str, Any]:
-    """The JSON object of a successful answer, or the typed error the answer stands for."""
+    """The JSON object of a successful answer, or the typed error the answer stands for.
+
+    ``response`` (status, headers, elapsed time) is put on the error, as ``error.response``.
+    """
     excerpt = _excerpt(content, redact)
     where = f"{endpoint.name}: HTTP {status_code}"
     header = _REFUSED_HEADERS.get(status_code)
     if header is not None:
         raise RequestRejectedError(
             f"HTTP {status_code}: Zonos refused the {header} header: {excerpt!r}",
-            endpoint=endpoint.name, status_code=status_code, parameter=header,
+            endpoint=endpoint.name, status_code=status_code, parameter=header, response=response,
         )  # fmt: skip
     try:
         data = json.loads(content, parse_float=Decimal)
     except (ValueError, RecursionError):
         data = None
     if isinstance(data, dict) and isinstance(data.get("error"), str) and status_code in (200, 400):
-        raise api_error(endpoint, redact(data["error"]), status_code)
+        raise api_error(endpoint, redact(data["error"]), status_code, response=response)
     if status_code == 429:
         retry_after = _retry_after(headers)
         raise RateLimitedError(
             f"{where}: rate limited (Retry-After: {retry_after}): {excerpt!r}",
             endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
-            retry_after=retry_after,
+            retry_after=retry_after, response=response,
         )  # fmt: skip
     if status_code >= 500:
         raise ServerError(
             f"{where}: server error: {excerpt!r}",
-            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt, response=response,
         )  # fmt: skip
     if status_code != 200:
         raise UnexpectedStatusError(
             f"{where}: unexpected status: {excerpt!r}",
-            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt, response=response,
         )  # fmt: skip
     if not isinstance(data, dict):
         what = "not JSON" if data is None else f"JSON {type(data).__name__}, not an object"
@@ -368,16 +394,22 @@ def decode(
             what = "an empty body"
         raise ResponseParseError(
             f"{where}: the answer is {what}: {excerpt!r}",
-            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt, response=response,
         )  # fmt: skip
     return data
 
 
 def _structure(
-    endpoint: Endpoint, data: Any, cls: type[T], redact: Redact, *, key: str | None = None
+    endpoint: Endpoint,
+    data: Any,
+    cls: type[T],
+    redact: Redact,
+    response: ResponseInfo | None,
+    *,
+    key: str | None = None,
 ) -> T:
     try:
-        return converter.structure(data, cls)
+        return _answered(converter.structure(data, cls), response)
     except (ClassValidationError, IterableValidationError) as exc:
         problems = tuple(redact(p) for p in describe_error(exc, f"$.{key}" if key else "$"))
     except (ValueError, TypeError, KeyError) as exc:
@@ -387,39 +419,62 @@ def _structure(
     raise ResponseParseError(
         f"{endpoint.name}: the answer is not the documented shape: {shown}",
         endpoint=endpoint.name, status_code=200, excerpt=excerpt, problems=problems,
+        response=response,
     )  # fmt: skip
 
 
-def parse_order_numbers(data: Mapping[str, Any], redact: Redact) -> OrderNumbersPage:
-    """An ``orderNumbers`` answer as a page of summaries."""
-    return _structure(ORDER_NUMBERS, data, OrderNumbersPage, redact)
+def _missing(
+    endpoint: Endpoint,
+    data: Mapping[str, Any],
+    key: str,
+    kind: str,
+    redact: Redact,
+    response: ResponseInfo | None,
+) -> ResponseParseError:
+    excerpt = _excerpt(json.dumps(data, default=str).encode(), redact)
+    return ResponseParseError(
+        f"{endpoint.name}: the answer has no {key!r} {kind}: {excerpt!r}",
+        endpoint=endpoint.name, status_code=200, excerpt=excerpt,
+        problems=(f"required field missing @ $.{key}",), response=response,
+    )  # fmt: skip
 
 
-def parse_order(data: Mapping[str, Any], redact: Redact) -> Order:
+def _answered(result: T, response: ResponseInfo | None) -> T:
+    if response is not None:
+        # Frozen, but not yet seen by anyone: set once here rather than copy the whole model.
+        object.__setattr__(result, "response", response)
+    return result
+
+
+def parse_order_numbers(
+    data: Mapping[str, Any], redact: Redact, *, response: ResponseInfo | None = None
+) -> OrderNumbersPage:
+    """An ``orderNumbers`` answer as a page of summaries (``response`` goes on the page)."""
+    return _structure(ORDER_NUMBERS, data, OrderNumbersPage, redact, response)
+
+
+def parse_order(
+    data: Mapping[str, Any], redact: Redact, *, response: ResponseInfo | None = None
+) -> Order:
     """An ``orderDetail`` answer, ``{"order": {...}}``, as an :class:`Order`."""
     if not isinstance(data.get("order"), dict):
-        excerpt = _excerpt(json.dumps(data, default=str).encode(), redact)
-        raise ResponseParseError(
-            f"orderDetail: the answer has no 'order' object: {excerpt!r}",
-            endpoint=ORDER_DETAIL.name, status_code=200, excerpt=excerpt,
-            problems=("required field missing @ $.order",),
-        )  # fmt: skip
-    return _structure(ORDER_DETAIL, data["order"], Order, redact, key="order")
+        raise _missing(ORDER_DETAIL, data, "order", "object", redact, response)
+    return _structure(ORDER_DETAIL, data["order"], Order, redact, response, key="order")
 
 
 def parse_update(
-    endpoint: Endpoint, order_id: str, data: Mapping[str, Any], redact: Redact
+    endpoint: Endpoint,
+    order_id: str,
+    data: Mapping[str, Any],
+    redact: Redact,
+    *,
+    response: ResponseInfo | None = None,
 ) -> UpdateResult:
     """An update's ``{"success": "..."}``."""
     message = data.get("success")
     if not isinstance(message, str):
-        excerpt = _excerpt(json.dumps(data, default=str).encode(), redact)
-        raise ResponseParseError(
-            f"{endpoint.name}: the answer has no 'success' text: {excerpt!r}",
-            endpoint=endpoint.name, status_code=200, excerpt=excerpt,
-            problems=("required field missing @ $.success",),
-        )  # fmt: skip
-    return UpdateResult(order_id=order_id, message=redact(message), raw=data)
+        raise _missing(endpoint, data, "success", "text", redact, response)
+    return UpdateResult(order_id=order_id, message=redact(message), raw=data, response=response)
 
 
 # --- Replaying updates --------------------------------------------------------------------------
@@ -439,21 +494,28 @@ def replayed_status_update(
     if not maybe_landed or error.current_status is not wanted:
         return None
     return UpdateResult(
-        order_id, f"{order_id} has status {wanted} (an earlier attempt landed)", replayed=True
+        order_id,
+        f"{order_id} has status {wanted} (an earlier attempt landed)",
+        replayed=True,
+        response=error.response,
     )
 
 
 def replayed_merchant_order_id(
-    order_id: str, wanted: str, stored: str | None
+    order_id: str, wanted: str, stored: Order | None
 ) -> UpdateResult | None:
     """Success, if the order read back after a lost answer holds the merchant order id sent.
 
-    ``None`` means send the update (again).
+    ``stored`` is that order (``None`` if it could not be read). ``None`` means send the
+    update (again).
     """
-    if stored != wanted:
+    if stored is None or stored.merchant_order_id != wanted:
         return None
     return UpdateResult(
-        order_id, f"merchantOrderId {wanted} is stored (an earlier attempt landed)", replayed=True
+        order_id,
+        f"merchantOrderId {wanted} is stored (an earlier attempt landed)",
+        replayed=True,
+        response=stored.response,
     )
 
 
@@ -496,7 +558,13 @@ _MESSAGES: tuple[tuple[re.Pattern[str], type[ZonosAPIError], dict[str, Any]], ..
 )  # fmt: skip
 
 
-def api_error(endpoint: Endpoint, message: str, status_code: int = 200) -> ZonosAPIError:
+def api_error(
+    endpoint: Endpoint,
+    message: str,
+    status_code: int = 200,
+    *,
+    response: ResponseInfo | None = None,
+) -> ZonosAPIError:
     """The typed error for one of Zonos' error texts (``ZonosAPIError`` for one we do not know)."""
     for pattern, cls, implied in _MESSAGES:
         match = pattern.fullmatch(message.strip())
@@ -507,5 +575,10 @@ def api_error(endpoint: Endpoint, message: str, status_code: int = 200) -> Zonos
             for key, value in match.groupdict().items()
             if value is not None
         }
-        return cls(message, endpoint=endpoint.name, status_code=status_code, **implied, **facts)
-    return ZonosAPIError(message, endpoint=endpoint.name, status_code=status_code)
+        return cls(
+            message, endpoint=endpoint.name, status_code=status_code, response=response,
+            **implied, **facts,
+        )  # fmt: skip
+    return ZonosAPIError(
+        message, endpoint=endpoint.name, status_code=status_code, response=response
+    )

@@ -54,6 +54,7 @@ SECRET = DOC_SECRET
 SHOWN_SECRET = "f5bde245-..."  # how the pages show it
 INCLUDED_AND_TESTED = {
     "examples/webapp.py": "tests/docs/test_webapp.py",
+    "examples/fastapi_app.py": "tests/docs/test_webapp.py",
     "tests/docs/test_webapp.py": "itself",
     "tests/docs/test_testing_example.py": "itself",
 }

@@ -15,7 +15,9 @@ Example::
     ) as http:
         ...
 
-From a shell: ``python -m zonos_async.testing serve --port 8080 --orders 1000``.
+From a shell: ``python -m zonos_async.testing --port 8080 --orders 1000`` (it prints the URL,
+store and secret to use). With pytest, the fixtures ``zonos_fake`` and ``zonos_session`` of
+``zonos_async.testing.pytest_plugin`` are there without an import.
 """
 
 from ._data import java_timestamp
