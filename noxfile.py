@@ -96,8 +96,8 @@ def mutants(session: nox.Session) -> None:
 
     Not among the default sessions. ``mutants/`` keeps mutmut's results, so a second run only
     retries what changed; ``-- --fresh`` starts over. Survivors: ``mutmut results``, then
-    ``mutmut show NAME``. Equivalent mutants are lines marked ``# pragma: no mutate`` (with
-    the reason) in the source; they are counted, not run.
+    ``mutmut show NAME``. Equivalent mutants are marked ``# pragma: no mutate`` in the source,
+    with the reason beside it; mutmut does not make them, the table counts the pragmas.
     """
     import shutil
     from collections import Counter, defaultdict
@@ -115,15 +115,17 @@ def mutants(session: nox.Session) -> None:
             verdicts[name.rsplit(".", 1)[0]][verdict] += 1
     for module, counts in verdicts.items():
         source = Path(module.replace(".", "/") + ".py").read_text()
-        counts["equivalent"] = source.count("# pragma: no mutate")
-    print(f"{'module':26} {'killed':>7} {'survived':>9} {'equiv lines':>11} {'score':>7}")
+        # A pragma marks one line, or opens a region ("start" ... "end", or a "block").
+        pragmas = source.count("# pragma: no mutate") - source.count("# pragma: no mutate end")
+        counts["equivalent"] = pragmas
+    print(f"{'module':26} {'killed':>7} {'survived':>9} {'pragmas':>8} {'score':>7}")
     overall = sum(verdicts.values(), Counter())
     low = []
     for module, counts in [*sorted(verdicts.items()), ("overall", overall)]:
         killed = sum(counts[v] for v in DETECTED)
         ran = sum(counts.values()) - counts["skipped"] - counts["equivalent"]
         score = 100 * killed / ran if ran else 100.0
-        print(f"{module:26} {killed:7} {ran - killed:9} {counts['equivalent']:11} {score:6.1f}%")
+        print(f"{module:26} {killed:7} {ran - killed:9} {counts['equivalent']:8} {score:6.1f}%")
         if score < MUTATION_THRESHOLD:
             low.append(module)
     if low:

@@ -228,3 +228,10 @@ def test_json_keys_of_attributes() -> None:
     assert json_key(Order, "duty_taxes_total") == "dutyTaxesTotal"
     assert json_key(OrderSummary, "placed_at") == "timestamp"
     assert json_key(Item, "unit_price") == "unitPrice"
+
+
+def test_a_json_key_named_response_is_not_the_http_answer(conv: Converter) -> None:
+    # ``response`` on a model is the HTTP answer the session sets, never a key of the body.
+    order = conv.structure(minimal_order(response={"status_code": 500}), Order)
+    assert order.response is None
+    assert order.raw["response"] == {"status_code": 500}

@@ -8,10 +8,17 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from conftest import SECRET, load
 
-from zonos_async import InvalidRequestError, OrderStatus, ResponseParseError, ZonosAPIError
+from zonos_async import (
+    InvalidRequestError,
+    OrderStatus,
+    ResponseInfo,
+    ResponseParseError,
+    ZonosAPIError,
+)
 from zonos_async.protocol import (
     ORDER_DETAIL,
     ORDER_NUMBERS,
@@ -25,6 +32,7 @@ from zonos_async.protocol import (
     parse_order,
     parse_order_numbers,
     parse_update,
+    replayed_merchant_order_id,
     update_merchant_order_id_fields,
     update_vendor_order_status_fields,
 )
@@ -226,3 +234,52 @@ def test_only_status_facts_become_statuses() -> None:
     assert error.order_id == "999-1"
     assert type(error.order_id) is str
     assert error.current_status is OrderStatus.VENDOR_SHIPMENT_READY  # type: ignore[attr-defined]
+
+
+# --- The HTTP answer travels with what was read from it ------------------------------------------
+
+ANSWER = ResponseInfo("orderDetail", 200, {"x-request-id": "r-1"}, 0.25)
+
+
+def test_each_parsed_result_carries_its_answer() -> None:
+    page = parse_order_numbers(load("orderNumbers-response.json"), redact, response=ANSWER)
+    order = parse_order(load("orderDetail-response-minimal.json"), redact, response=ANSWER)
+    update = parse_update(
+        UPDATE_MERCHANT_ORDER_ID, "999-1", {"success": "ok"}, redact, response=ANSWER
+    )
+    assert page.response is ANSWER and order.response is ANSWER and update.response is ANSWER
+    assert parse_order(load("orderDetail-response-minimal.json"), redact).response is None
+
+
+@pytest.mark.parametrize(
+    "parse",
+    [
+        lambda r: parse_order({"order": None}, redact, response=r),
+        lambda r: parse_order({"order": {"orderId": 5}}, redact, response=r),
+        lambda r: parse_order_numbers({"orders": 5}, redact, response=r),
+        lambda r: parse_update(UPDATE_VENDOR_ORDER_STATUS, "999-1", {}, redact, response=r),
+    ],
+)
+def test_each_parse_error_carries_its_answer(parse: Any) -> None:
+    with pytest.raises(ResponseParseError) as info:
+        parse(ANSWER)
+    assert info.value.response is ANSWER
+
+
+def test_only_t_or_a_space_separates_an_iso_day_from_its_time() -> None:
+    assert format_date("2026-11-01T23:30:00-05:00", name="since_date") == "20261102"
+    assert format_date("2026-11-01 23:30:00+00:00", name="since_date") == "20261101"
+    assert "is not a real date" in refused(format_date, "2026-11-01X12:00+00:00", name="d")
+
+
+@pytest.mark.parametrize("text", ["Invalid security credentials", "Something new went wrong"])
+def test_each_error_text_carries_its_answer(text: str) -> None:
+    assert api_error(ORDER_DETAIL, text, 200, response=ANSWER).response is ANSWER
+
+
+def test_a_merchant_order_id_read_back_names_the_order() -> None:
+    stored = parse_order(load("orderDetail-response-minimal.json"), redact, response=ANSWER)
+    stored = attrs.evolve(stored, merchant_order_id="M-7")
+    result = replayed_merchant_order_id("999-100232", "M-7", stored)
+    assert result is not None
+    assert (result.order_id, result.replayed) == ("999-100232", True)
