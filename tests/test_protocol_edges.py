@@ -28,6 +28,7 @@ from zonos_async.protocol import (
     api_error,
     decode,
     format_date,
+    order_detail_fields,
     order_numbers_fields,
     parse_order,
     parse_order_numbers,
@@ -283,3 +284,18 @@ def test_a_merchant_order_id_read_back_names_the_order() -> None:
     result = replayed_merchant_order_id("999-100232", "M-7", stored)
     assert result is not None
     assert (result.order_id, result.replayed) == ("999-100232", True)
+
+
+@pytest.mark.parametrize(
+    ("order_id", "reference_id", "message"),
+    [
+        ("999-1", "4711", "pass either order_id or reference_id, exactly one of them"),
+        (None, None, "pass either order_id or reference_id, exactly one of them"),
+        (None, ["4711"], "reference_id must be a non-empty string"),
+        (None, 47.5, "reference_id must be a non-empty string"),
+        (None, True, "reference_id must be a non-empty string"),
+        (None, " ", "reference_id must be a non-empty string"),
+    ],
+)
+def test_order_detail_refusals(order_id: object, reference_id: object, message: str) -> None:
+    assert refused(order_detail_fields, STORE, order_id, reference_id) == message
