@@ -12,7 +12,9 @@
     │   ├── UnexpectedStatusError               an HTTP status with no {"error": ...} body
     │   │   ├── RateLimitedError                429
     │   │   └── ServerError                     5xx
-    │   └── ResponseParseError                  not JSON, or not the documented shape
+    │   ├── ResponseParseError                  not JSON, or not the documented shape
+    │   ├── ResponseTooLargeError               over the session's max_response_bytes
+    │   └── OrderMismatchError                  the answer is about another order
     ├── ZonosAPIError                           Zonos refused the call: {"error": "..."}
     │   ├── InvalidCredentialsError
     │   ├── OrderNotFoundError
@@ -22,7 +24,10 @@
     │   ├── StatusNotAllowedError
     │   ├── ZonosProcessingError                Zonos' generic "Could not process ...": retried
     │   └── RequestRejectedError                the request itself (a bug: never expected)
-    └── CheckpointError                         the importer's checkpoint or sink (defined there)
+    └── SyncError                               the sync cannot go on (defined in _sync)
+        ├── LeaseHeldError                      another run syncs this store now
+        ├── LeaseLostError                      this run's lease ran out and was taken
+        └── StoreError                          the store failed; its transaction rolled back
 
 Only the classes a caller can act on differently have their own name: every
 rejection of the request itself (a body Zonos cannot parse, a missing or
@@ -65,10 +70,12 @@ __all__ = [
     "InvalidCredentialsError",
     "InvalidRequestError",
     "OrderCancelledError",
+    "OrderMismatchError",
     "OrderNotFoundError",
     "RateLimitedError",
     "RequestRejectedError",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "ServerError",
     "SessionStateError",
     "StatusNotAllowedError",
@@ -102,11 +109,15 @@ class ZonosTransportError(ZonosError):
 
     Attributes:
         endpoint: The endpoint called, e.g. ``"orderDetail"``.
+        request_sent: False when the request provably never left (the
+            connection failed, or was found dead before anything was written):
+            a retry cannot repeat an update then.
     """
 
-    def __init__(self, message: str, *, endpoint: str) -> None:
+    def __init__(self, message: str, *, endpoint: str, request_sent: bool = True) -> None:
         super().__init__(message)
         self.endpoint = endpoint
+        self.request_sent = request_sent
 
 
 class ZonosTimeoutError(ZonosTransportError):
@@ -173,6 +184,33 @@ class ResponseParseError(UnexpectedResponseError):
     ) -> None:
         super().__init__(message, **answer)
         self.problems = problems
+
+
+class ResponseTooLargeError(UnexpectedResponseError):
+    """The answer is larger than the session's ``max_response_bytes`` (announced, read or
+    decompressed); it was not read whole. ``limit`` is that setting."""
+
+    def __init__(
+        self, message: str, *, endpoint: str, status_code: int, excerpt: str = "", limit: int
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, status_code=status_code, excerpt=excerpt)
+        self.limit = limit
+
+
+class OrderMismatchError(UnexpectedResponseError):
+    """``orderDetail`` answered with another order than the one asked for.
+
+    A connection out of step with its requests (or a confused proxy) can hand
+    one call the answer to another; the session drops that connection.
+    ``requested`` and ``received`` are the two order ids.
+    """
+
+    def __init__(
+        self, message: str, *, endpoint: str, requested: str, received: str, excerpt: str = ""
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, status_code=200, excerpt=excerpt)
+        self.requested = requested
+        self.received = received
 
 
 class ZonosAPIError(ZonosError):
