@@ -14,6 +14,7 @@ from conftest import SECRET, load
 
 from zonos_async import (
     InvalidRequestError,
+    OrderMismatchError,
     OrderStatus,
     ResponseInfo,
     ResponseParseError,
@@ -26,6 +27,7 @@ from zonos_async.protocol import (
     UPDATE_VENDOR_ORDER_STATUS,
     Credentials,
     api_error,
+    check_order_id,
     decode,
     format_date,
     order_detail_fields,
@@ -299,3 +301,23 @@ def test_a_merchant_order_id_read_back_names_the_order() -> None:
 )
 def test_order_detail_refusals(order_id: object, reference_id: object, message: str) -> None:
     assert refused(order_detail_fields, STORE, order_id, reference_id) == message
+
+
+def order_numbered(order_id: str) -> Any:
+    data = load("orderDetail-response-minimal.json")
+    data["order"]["orderId"] = order_id
+    return parse_order(data, redact)
+
+
+@pytest.mark.parametrize("answered", ["999-42", "999-0042", "42"])
+def test_the_order_asked_for_passes_however_its_id_is_written(answered: str) -> None:
+    check_order_id("999-42", order_numbered(answered), STORE)
+
+
+@pytest.mark.parametrize("answered", ["999-43", "1000-42", "not an id"])
+def test_another_order_in_the_answer_is_refused(answered: str) -> None:
+    with pytest.raises(OrderMismatchError) as info:
+        check_order_id("999-42", order_numbered(answered), STORE)
+    error = info.value
+    assert (error.requested, error.received, error.endpoint) == ("999-42", answered, "orderDetail")
+    assert str(error) == f"orderDetail for 999-42: the answer is about order {answered!r}"

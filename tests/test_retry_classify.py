@@ -47,6 +47,11 @@ def answered(cls: type[Any], status_code: int, **facts: Any) -> zonos_async.Zono
     ("error", "verdict"),
     [
         (zonos_async.ZonosTransportError("reset", endpoint=E), Verdict(True, maybe_landed=True)),
+        (zonos_async.ZonosTransportError("refused", endpoint=E, request_sent=False),
+         Verdict(True, maybe_landed=False)),
+        # The answer was about another order: read again, nothing was changed.
+        (zonos_async.OrderMismatchError("999-2", endpoint=E, requested="999-1", received="999-2"),
+         Verdict(True, maybe_landed=False)),
         (answered(zonos_async.RateLimitedError, 429, retry_after=0.0),
          Verdict(True, maybe_landed=False, retry_after=0.0)),
         (answered(zonos_async.RateLimitedError, 429, retry_after=None),
