@@ -16,8 +16,12 @@ from zonos_async import (
     InvalidRequestError,
     OrderMismatchError,
     OrderStatus,
+    RateLimitedError,
+    RequestRejectedError,
     ResponseInfo,
     ResponseParseError,
+    ServerError,
+    UnexpectedStatusError,
     ZonosAPIError,
 )
 from zonos_async.protocol import (
@@ -121,8 +125,6 @@ def test_vendor_status_refusals_say_which_statuses_a_vendor_may_set() -> None:
 
 @pytest.mark.parametrize(("value", "expected"), [("-1", None), ("0", 0.0), ("2.5", 2.5)])
 def test_retry_after_must_not_be_negative(value: str, expected: float | None) -> None:
-    from zonos_async import RateLimitedError
-
     with pytest.raises(RateLimitedError) as info:
         decode(ORDER_NUMBERS, 429, {"retry-after": value}, b"", redact)
     assert info.value.retry_after == expected
@@ -321,3 +323,34 @@ def test_another_order_in_the_answer_is_refused(answered: str) -> None:
     error = info.value
     assert (error.requested, error.received, error.endpoint) == ("999-42", answered, "orderDetail")
     assert str(error) == f"orderDetail for 999-42: the answer is about order {answered!r}"
+
+
+@pytest.mark.parametrize(
+    ("status_code", "body", "error_type", "message"),
+    [
+        (406, b"", RequestRejectedError,
+         "orderDetail: HTTP 406: Zonos refused the Accept header: ''"),
+        (415, b"no", RequestRejectedError,
+         "orderDetail: HTTP 415: Zonos refused the Content-Type header: 'no'"),
+        (429, b"", RateLimitedError, "orderDetail: HTTP 429: rate limited (Retry-After: None): ''"),
+        (503, b"down", ServerError, "orderDetail: HTTP 503: server error: 'down'"),
+        (404, b"", UnexpectedStatusError, "orderDetail: HTTP 404: unexpected status: ''"),
+        (200, b"<html>", ResponseParseError,
+         "orderDetail: HTTP 200: the answer is not JSON: '<html>'"),
+        (200, b"[1]", ResponseParseError,
+         "orderDetail: HTTP 200: the answer is JSON list, not an object: '[1]'"),
+    ],
+)  # fmt: skip
+def test_each_failed_answer_is_a_typed_error_with_its_answer(
+    status_code: int, body: bytes, error_type: type[Exception], message: str
+) -> None:
+    with pytest.raises(error_type) as info:
+        decode(ORDER_DETAIL, status_code, {}, body, redact, response=ANSWER)
+    error: Any = info.value
+    assert (str(error), error.endpoint, error.status_code) == (message, "orderDetail", status_code)
+    assert error.response is ANSWER
+
+
+def test_numbers_are_decoded_exactly() -> None:
+    data = decode(ORDER_DETAIL, 200, {}, b'{"grandTotal": 0.10000000000000000001}', redact)
+    assert data == {"grandTotal": Decimal("0.10000000000000000001")}
