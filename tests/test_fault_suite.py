@@ -60,8 +60,8 @@ async def test_import_loses_nothing_and_updates_land_once(seed: int) -> None:
         fake.faults = faults(seed)
         seen: list[str] = []
         try:
-            async with zonos.import_orders(
-                since=(NOW - timedelta(days=31)).date(), until=NOW.date(), concurrency=32
+            async with zonos_async.import_orders(
+                zonos, since=(NOW - timedelta(days=31)).date(), until=NOW.date(), concurrency=32
             ) as orders:
                 async for order in orders:
                     seen.append(order.id)

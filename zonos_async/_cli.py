@@ -1,21 +1,22 @@
-"""The ``zonos-async`` command: the scheduled import job, and the four endpoints by hand.
+"""The ``zonos-async`` command: the scheduled sync, its store, and the four endpoints by hand.
 
 Needs the ``cli`` extra (click and rich); ``zonos_async`` itself never imports this
 module. Rules every command keeps: credentials come from ``--store``/``--secret``
 or ``$ZONOS_STORE_ID``/``$ZONOS_SECRET`` and are never printed; bad input and
 Zonos errors print one red line and exit non-zero, never a traceback; Ctrl-C
-stops cleanly (an import saves its checkpoint first) and exits 130.
+stops cleanly (what a sync committed stays) and exits 130.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TextIO, TypeVar
 
 import anyio
 import click
@@ -25,27 +26,36 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TaskID,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
 
-from ._checkpoint import FileCheckpoint, JsonLinesSink, dumps_exact
-from ._errors import ZonosError
+from ._errors import InvalidRequestError, ZonosError
 from ._models import Order
-from ._pipeline import ImportStats, OrderStream, TestOrders, _leaves, import_orders
 from ._reconcile import reconcile
 from ._session import DEFAULT_BASE_URL, Session
 from ._status import OrderStatus
+from ._sync._engine import (
+    DEFAULT_HORIZON_DAYS,
+    DEFAULT_LEASE_SECONDS,
+    DEFAULT_TRAILING_DAYS,
+    SyncSource,
+    SyncStats,
+    _Run,
+    sync,
+)
+from ._sync._json import dumps_exact
+from ._sync._model import FINAL_STATUSES, Change, LeaseHeldError, SyncResult
+from ._sync._pipeline import TestOrders, _leaves
+from ._sync._sql import DEFAULT_DB, SqlStore, StoreSummary, database_url
+
+if TYPE_CHECKING:
+    from .testing import FakeZonos
 
 __all__ = ["cli", "main"]
 
 EXIT_INTERRUPTED: Final = 130
-DEMO_OUT: Final = "zonos-demo-orders.jsonl"
-FLUSH_EVERY: Final = 500
-FLUSH_SECONDS: Final = 1.0
 _DATE_FORMATS: Final = ["%Y-%m-%d", "%Y%m%d"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -101,10 +111,10 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="zonos-async", prog_name="zonos-async")
 def cli() -> None:
-    """Import and manage Zonos orders.
+    """Sync Zonos orders into a store of record, and manage them.
 
     Credentials: --store/--secret or $ZONOS_STORE_ID/$ZONOS_SECRET. Try it with no
-    account at all: zonos-async import --demo
+    account at all: zonos-async sync --demo
     """
 
 
@@ -192,277 +202,490 @@ def _run(body: Callable[[], Awaitable[int]]) -> int:
         return EXIT_INTERRUPTED
 
 
-# --- import -----------------------------------------------------------------------------------
+# --- sync, status, export ---------------------------------------------------------------------
+
+EXIT_LEASE_HELD: Final = 75
+DEMO_DB: Final = "zonos-demo.db"
 
 
-@cli.command("import")
+def _db_option(function: F) -> F:
+    function = click.option(
+        "--schema", help="Database schema for the tables (PostgreSQL) [the default one]."
+    )(function)
+    return click.option(
+        "--db",
+        default=DEFAULT_DB,
+        show_default=True,
+        help="SQLite file, or a SQLAlchemy URL (sqlite+aiosqlite:///..., postgresql+asyncpg://...).",
+    )(function)
+
+
+def _open_store(db: str, schema: str | None, *, must_exist: bool = False) -> SqlStore:
+    try:
+        url = database_url(db)
+    except InvalidRequestError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--db: "), param_hint="--db") from None
+    file = url.database if url.get_backend_name() == "sqlite" else None
+    if must_exist and file and file != ":memory:" and not Path(file).exists():
+        raise click.BadParameter(f"no such database: {file}", param_hint="--db")
+    return SqlStore.open(db, schema=schema)
+
+
+@cli.command("sync")
 @_credentials
 @click.option(
-    "--since", type=click.DateTime(_DATE_FORMATS), help="First UTC day (first run; YYYY-MM-DD)."
+    "--since",
+    type=click.DateTime(_DATE_FORMATS),
+    help="First UTC day, YYYY-MM-DD (a store's first run only; earlier later: a backfill).",
 )
-@click.option("--until", type=click.DateTime(_DATE_FORMATS), help="Last UTC day [today].")
-@click.option("--since-order-id", help="Instead of dates: the orders after this one.")
+@_db_option
 @click.option(
-    "--out",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=f"JSON Lines file to append to [orders.jsonl; {DEMO_OUT} with --demo].",
+    "--changes",
+    "changes_to",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Append each change (new order, status, detail) as a JSON line here; - for stdout.",
 )
-@click.option(
-    "--checkpoint",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Checkpoint file [OUT.checkpoint.json].",
-)
-@click.option("--no-checkpoint", is_flag=True, help="Neither read nor save a checkpoint.")
-@click.option("--concurrency", type=click.IntRange(1, 512), default=32, show_default=True)
-@click.option("--window-days", type=click.IntRange(1, 366), default=7, show_default=True)
 @click.option(
     "--test-orders",
     type=click.Choice(["include", "skip", "only"]),
     default="include",
     show_default=True,
+    help="Which orders' changes to hand over (all are stored).",
 )
-@click.option("--status", "statuses", multiple=True, help="Only this status (repeatable).")
-@click.option("--missing-merchant-id", is_flag=True, help="Only orders with no merchant id.")
-@click.option("--ordered", is_flag=True, help="Write in id order.")
-@click.option("--demo", is_flag=True, help="Import from a built-in fake Zonos; no account needed.")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    help="Hand over only changes to this status (repeatable; all orders are stored).",
+)
+@click.option("--allow-unknown-status", is_flag=True, help="Accept --status names not documented.")
+@click.option(
+    "--trailing-days",
+    type=click.IntRange(0, 366),
+    default=DEFAULT_TRAILING_DAYS,
+    show_default=True,
+    help="Days re-listed before the newest day held.",
+)
+@click.option(
+    "--horizon-days",
+    type=click.IntRange(1, 3660),
+    default=DEFAULT_HORIZON_DAYS,
+    show_default=True,
+    help="Follow orders that are not final this long after placement.",
+)
+@click.option("--concurrency", type=click.IntRange(1, 512), default=32, show_default=True)
+@click.option("--window-days", type=click.IntRange(1, 366), default=7, show_default=True)
+@click.option(
+    "--lease-seconds",
+    type=click.FloatRange(1, 3600),
+    default=DEFAULT_LEASE_SECONDS,
+    show_default=True,
+    help="A killed run's lease is free after this long.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON line.")
+@click.option("--progress/--no-progress", default=None, help="Progress display [on a terminal].")
+@click.option("--demo", is_flag=True, help="Two runs against a built-in fake Zonos; no account.")
 @click.option("--demo-orders", type=click.IntRange(1, 1_000_000), default=3000, show_default=True)
 @click.option("--demo-latency-ms", type=click.FloatRange(0, 10_000), default=50, show_default=True)
-@click.option(
-    "--commit-every",
-    type=click.IntRange(1),
-    default=FLUSH_EVERY,
-    show_default=True,
-    help="Sync the file and save the checkpoint every N orders (and every second).",
-)
-@click.option("--progress/--no-progress", default=None, help="Progress bar [when a terminal].")
-def import_command(
+def sync_command(
     store: str | None,
     secret: str | None,
     base_url: str,
     since: datetime | None,
-    until: datetime | None,
-    since_order_id: str | None,
-    out: Path | None,
-    checkpoint: Path | None,
-    no_checkpoint: bool,
-    concurrency: int,
-    window_days: int,
+    db: str,
+    schema: str | None,
+    changes_to: Path | None,
     test_orders: TestOrders,
     statuses: tuple[str, ...],
-    missing_merchant_id: bool,
-    ordered: bool,
+    allow_unknown_status: bool,
+    trailing_days: int,
+    horizon_days: int,
+    concurrency: int,
+    window_days: int,
+    lease_seconds: float,
+    as_json: bool,
+    progress: bool | None,
     demo: bool,
     demo_orders: int,
     demo_latency_ms: float,
-    commit_every: int,
-    progress: bool | None,
 ) -> int:
-    """Import orders (since a day, or from where the checkpoint left off) into JSON Lines.
+    """Bring the store of record (--db) in step with Zonos: new orders, and open ones followed.
 
-    Each order's detail is appended to OUT once, however often the job is killed
-    and rerun: the file is deduplicated by order id and the checkpoint is only
-    saved after the file is synced. Run it from cron with the same arguments.
+    Every order is stored once, however often the job is killed or overlaps; orders are
+    followed until cancelled or complete. Run it from cron with the same arguments.
+    Exit status: 0 done, 1 Zonos, network or database failure, 2 bad arguments, 75
+    another run holds the store's lease, 130 interrupted (what was committed stays).
     """
-    out = out or Path(DEMO_OUT if demo else "orders.jsonl")
-    checkpoint_path = None if no_checkpoint else (checkpoint or Path(f"{out}.checkpoint.json"))
-    if since_order_id is not None and since is not None:
-        raise click.UsageError("pass --since or --since-order-id, not both")
-    fake_since: date | None = None
-    if demo:
-        fake_since = datetime.now(timezone.utc).date() - timedelta(days=61)
-    elif not (since or since_order_id or missing_merchant_id) and not (
-        checkpoint_path is not None and checkpoint_path.exists()
-    ):
-        raise click.UsageError(
-            "nothing to resume: give --since YYYY-MM-DD (or --since-order-id) for the first run"
+    if changes_to is not None and str(changes_to) != "-" and not changes_to.parent.is_dir():
+        raise click.BadParameter(
+            f"the directory {changes_to.parent} does not exist", param_hint="--changes"
         )
-    show_progress = _err.is_terminal if progress is None else progress
+    demo_default_db = demo and db == DEFAULT_DB
+    if demo_default_db:
+        db = DEMO_DB
+    store_of_record = _open_store(db, schema)
+    session = None if demo else _session(store, secret, base_url)
+    options: dict[str, Any] = {
+        "test_orders": test_orders,
+        "statuses": list(statuses) or None,
+        "allow_unknown_statuses": allow_unknown_status,
+        "trailing_days": trailing_days,
+        "horizon_days": horizon_days,
+        "concurrency": concurrency,
+        "window_days": window_days,
+        "lease_seconds": lease_seconds,
+    }
+    try:
+        # Every argument checked now, before any file or table exists.
+        _check_options(options)
+    except InvalidRequestError as exc:
+        raise click.UsageError(str(exc)) from None
+    show_progress = (_err.is_terminal if progress is None else progress) and not as_json
+    summary_console = _err if changes_to is not None and str(changes_to) == "-" else _out()
 
     async def body() -> int:
-        if demo:
-            from .testing import FakeZonos, Faults
-
-            fake = FakeZonos.seeded(orders=demo_orders, seed=0, days=60)
-            fake.faults = Faults(seed=0, latency=demo_latency_ms / 1000)
-            session = Session(fake.store, fake.secret, transport=fake.transport())
-            _err.print(
-                f"[dim]demo: a fake Zonos with {demo_orders} orders and "
-                f"{demo_latency_ms:g} ms per call, in this process[/]"
-            )
-        else:
-            session = _session(store, secret, base_url)
-        first = _day(since)
-        if first is None and fake_since is not None and not _has_state(checkpoint_path):
-            first = fake_since
-        return await _import(
-            session,
-            out=out,
-            checkpoint_path=checkpoint_path,
-            since=first,
-            until=_day(until),
-            since_order_id=since_order_id,
-            concurrency=concurrency,
-            window_days=window_days,
-            test_orders=test_orders,
-            statuses=[OrderStatus(s.strip().upper()) for s in statuses] or None,
-            missing_merchant_order_id=missing_merchant_id,
-            ordered=ordered,
-            commit_every=commit_every,
-            show_progress=show_progress,
-        )
+        async with store_of_record:
+            if session is None:
+                return await _demo(
+                    store_of_record, db, demo_default_db, demo_orders, demo_latency_ms, options
+                )
+            async with session:
+                return await _sync_once(
+                    session,
+                    store_of_record,
+                    since=_day(since),
+                    changes_to=changes_to,
+                    options=options,
+                    show_progress=show_progress,
+                    as_json=as_json,
+                    console=summary_console,
+                )
 
     return _run(body)
 
 
-def _has_state(path: Path | None) -> bool:
-    return path is not None and path.exists()
+def _check_options(options: Mapping[str, Any]) -> None:
+    """Raise what ``sync`` would raise for these options, touching nothing."""
+    _Run(
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        since=None,
+        on_change=None,
+        on_progress=None,
+        clock=None,
+        window_concurrency=4,
+        **options,
+    )
 
 
-async def _import(
-    session: Session,
+async def _sync_once(
+    session: SyncSource,
+    store: SqlStore,
     *,
-    out: Path,
-    checkpoint_path: Path | None,
     since: date | None,
-    until: date | None,
-    since_order_id: str | None,
-    concurrency: int,
-    window_days: int,
-    test_orders: TestOrders,
-    statuses: list[OrderStatus] | None,
-    missing_merchant_order_id: bool,
-    ordered: bool,
-    commit_every: int,
+    changes_to: Path | None,
+    options: Mapping[str, Any],
     show_progress: bool,
+    as_json: bool,
+    console: Console,
+    clock: Callable[[], datetime] | None = None,
+    on_change: Callable[[Change], None] | None = None,
 ) -> int:
-    checkpoint = FileCheckpoint(checkpoint_path) if checkpoint_path is not None else None
     progress = Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description:<8}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]:>6.0f} orders/s"),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
         TimeElapsedColumn(),
         console=_err,
         disable=not show_progress,
-        transient=False,
+        transient=True,
     )
-    stats: ImportStats | None = None
-    resumed = False
-    interrupted = False
-    sink = JsonLinesSink(out)
+    listing = progress.add_task("listing", total=None)
+    details = progress.add_task("details", total=None)
+
+    def on_progress(stats: SyncStats) -> None:
+        progress.update(listing, completed=stats.windows_listed, total=stats.windows or None)
+        # details fetched of details known so far (the total grows while windows answer)
+        progress.update(details, completed=stats.fetched, total=stats.to_fetch or None)
+
+    writer = _ChangeWriter(changes_to) if changes_to is not None else None
+    deliver = writer.write if writer is not None else on_change
     try:
-        async with (
-            session,
-            sink,
-            import_orders(
+        with progress:
+            result = await sync(
                 session,
+                store,
                 since=since,
-                until=until,
-                since_order_id=since_order_id,
-                concurrency=concurrency,
-                window_days=window_days,
-                test_orders=test_orders,
-                statuses=statuses,
-                missing_merchant_order_id=missing_merchant_order_id,
-                ordered=ordered,
-                checkpoint=checkpoint,
-            ) as orders,
-        ):
-            resumed = orders.resumed_from is not None
-            with progress:
-                task = progress.add_task("listing", total=None, rate=0.0)
-                try:
-                    async with anyio.create_task_group() as ui:
-                        ui.start_soon(_tick, orders, progress, task)
-                        await _write_all(orders, sink, commit_every)
-                        ui.cancel_scope.cancel()
-                except anyio.get_cancelled_exc_class():
-                    interrupted = True
-                    raise
-                finally:
-                    stats = orders.stats
-                    _show(progress, task, stats)
+                on_change=deliver,
+                on_progress=on_progress if show_progress else None,
+                clock=clock,
+                **options,
+            )
+    except LeaseHeldError as exc:
+        _error_line(str(exc))
+        return EXIT_LEASE_HELD
+    except InvalidRequestError as exc:
+        raise click.UsageError(str(exc)) from None
+    except anyio.get_cancelled_exc_class():
+        _err.print(
+            "[yellow]interrupted:[/] every order committed so far is kept; "
+            "run the same command again to go on"
+        )
+        raise
     finally:
-        if stats is not None:
-            _summary(stats, sink, out, checkpoint_path, resumed, interrupted)
+        if writer is not None:
+            writer.close()
+    if as_json:
+        console.print(json.dumps(result.to_json()), markup=False, highlight=False)
+    else:
+        console.print(escape(_summary_line(result)), highlight=False)
     return 0
 
 
-async def _write_all(orders: OrderStream, sink: JsonLinesSink, commit_every: int) -> None:
-    """Write, and every so often sync the file *then* save the checkpoint (never the reverse)."""
-    last_flush = anyio.current_time()
-    try:
-        async for order in orders:
-            sink.write(order)
-            now = anyio.current_time()
-            if sink.pending >= commit_every or now - last_flush >= FLUSH_SECONDS:
-                await sink.flush()
-                await orders.commit()
-                last_flush = now
-    finally:
-        # Everything received is written (write() does not await): make it durable, then say so.
-        with anyio.CancelScope(shield=True):
-            await sink.flush()
-            await orders.commit()
-
-
-async def _tick(orders: OrderStream, progress: Progress, task: TaskID) -> None:
-    while True:
-        _show(progress, task, orders.stats)
-        await anyio.sleep(0.1)
-
-
-def _show(progress: Progress, task: TaskID, stats: ImportStats) -> None:
-    if stats.listing_done:
-        description = "importing"
-    else:
-        description = f"listing {stats.windows_listed}/{stats.windows or '?'}"
-    progress.update(
-        task,
-        description=description,
-        total=stats.to_fetch if stats.listing_done or stats.to_fetch else None,
-        completed=stats.yielded,
-        rate=stats.rate,
+def _summary_line(result: SyncResult) -> str:
+    return (
+        f"synced store {result.store}: {result.listed} listed, {result.new} new, "
+        f"{result.status_changed} status changes, {result.detail_changed} detail changes, "
+        f"{result.fetched} details fetched in {result.windows} windows; "
+        f"{result.open_orders} open ({result.beyond_horizon} past the horizon); "
+        f"{result.delivered} changes handed over; {result.elapsed:.1f} s "
+        f"[run {result.run_id[:12]}]"
     )
 
 
-def _summary(
-    stats: ImportStats,
-    sink: JsonLinesSink,
-    out: Path,
-    checkpoint_path: Path | None,
-    resumed: bool,
-    interrupted: bool,
-) -> None:
-    table = Table(title="zonos-async import", show_header=False, title_justify="left")
+class _ChangeWriter:
+    """Changes as JSON Lines, each flushed before it counts as delivered (fsynced at the end)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._stdout = str(path) == "-"
+        self._handle: TextIO | None = sys.stdout if self._stdout else None
+
+    def write(self, change: Change) -> None:
+        if self._handle is None:  # opened on the first change: a refused run creates no file
+            self._handle = self._path.open("a", encoding="utf-8")
+        self._handle.write(dumps_exact(change.to_json()) + "\n")
+        self._handle.flush()
+
+    def close(self) -> None:
+        if self._stdout or self._handle is None:
+            return
+        try:
+            os.fsync(self._handle.fileno())
+        finally:
+            self._handle.close()
+
+
+async def _demo(
+    store: SqlStore,
+    db: str,
+    fresh: bool,
+    orders: int,
+    latency_ms: float,
+    options: Mapping[str, Any],
+) -> int:
+    from .testing import FakeZonos, Faults, Lifecycle
+
+    if fresh:  # the demo's own file: start from nothing each time
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            await anyio.Path(db + suffix).unlink(missing_ok=True)
+    # Zonos' side goes on living between the runs: arrivals, fraud reviews that clear or are
+    # cancelled, later cancellations, a status the vendor never documented, late orders.
+    lifecycle = Lifecycle(orders_per_hour=max(1.0, orders / (60 * 24)), settle_hours=(1, 12))
+    fake = FakeZonos.seeded(orders=orders, seed=0, days=60, lifecycle=lifecycle)
+    fake.faults = Faults(seed=0, latency=latency_ms / 1000)
+    since = fake.clock.now().date() - timedelta(days=61)
+    console = _out()
+    console.print(
+        f"[dim]demo: a fake Zonos with {orders} orders and {latency_ms:g} ms per call, "
+        f"in this process; the store of record is {escape(db)}[/]"
+    )
+    async with Session(fake.store, fake.secret, transport=fake.transport()) as session:
+        console.print(f"[bold]run 1[/]: the first sync, since {since}")
+        code = await _sync_once(
+            session,
+            store,
+            since=since,
+            changes_to=None,
+            options=options,
+            show_progress=_err.is_terminal,
+            as_json=False,
+            console=console,
+            clock=fake.clock.now,
+            on_change=lambda change: None,  # every order is new: not worth printing
+        )
+        if code:
+            return code
+        changes_before, orders_before = len(fake.status_changes()), len(fake.order_ids())
+        fake.clock.advance(timedelta(hours=12))
+        console.print(
+            f"[bold]twelve hours later at Zonos[/]: "
+            f"{escape(_demo_story(fake, changes_before, orders_before))}"
+        )
+        console.print("[bold]run 2[/]: the same command; the changes it stores:")
+        shown: list[Change] = []
+        code = await _sync_once(
+            session,
+            store,
+            since=None,
+            changes_to=None,
+            options=options,
+            show_progress=_err.is_terminal,
+            as_json=False,
+            console=console,
+            clock=fake.clock.now,
+            on_change=shown.append,
+        )
+        _show_changes(console, shown)
+    console.print(
+        f"[dim]next: zonos-async status --db {escape(db)}; "
+        f"zonos-async export --db {escape(db)} --out orders.jsonl[/]"
+    )
+    return code
+
+
+def _show_changes(console: Console, changes: list[Change]) -> None:
+    """The status changes first (the point of following orders), then the rest, briefly."""
+    by_kind = {kind: [c for c in changes if c.kind == kind] for kind in ("status", "new", "detail")}
+    for kind, limit in (("status", 15), ("new", 5), ("detail", 5)):
+        for change in by_kind[kind][:limit]:
+            before = f"{change.old_status} -> " if change.old_status is not None else ""
+            console.print(f"  {kind:<7} {change.order_id}  {before}{change.new_status}")
+        if len(by_kind[kind]) > limit:
+            console.print(f"  ... and {len(by_kind[kind]) - limit} more {kind} changes")
+
+
+def _demo_story(fake: FakeZonos, since_changes: int, orders_before: int) -> str:
+    """What the fake's lifecycle did between the two runs, counted from its own record."""
+    moves: dict[tuple[str, str], int] = {}
+    for change in fake.status_changes()[since_changes:]:
+        moves[change.old, change.new] = moves.get((change.old, change.new), 0) + 1
+    told = [f"{n} {old} -> {new}" for (old, new), n in sorted(moves.items(), key=lambda m: -m[1])]
+    arrived = len(fake.order_ids()) - orders_before
+    return f"{arrived} orders became visible (new, late or out of order); " + (
+        ", ".join(told) if told else "no status changed"
+    )
+
+
+@cli.command("status")
+@_db_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def status_command(db: str, schema: str | None, as_json: bool) -> int:
+    """Show the store of record: orders by status, open orders, last run, lease holder."""
+    store_of_record = _open_store(db, schema, must_exist=True)
+
+    async def body() -> int:
+        async with store_of_record:
+            summaries = await store_of_record.summaries()
+        if as_json:
+            click.echo(json.dumps([_summary_json(s) for s in summaries], default=str))
+            return 0
+        if not summaries:
+            _out().print(f"no store has been synced into {escape(db)} yet")
+            return 0
+        for summary in summaries:
+            _print_summary(summary)
+        return 0
+
+    return _run(body)
+
+
+def _summary_json(summary: StoreSummary) -> dict[str, Any]:
+    state = summary.state
+    return {
+        "store": summary.store,
+        "since": state.since.isoformat(),
+        "orders": sum(summary.by_status.values()),
+        "by_status": dict(summary.by_status),
+        "open_orders": summary.open_orders,
+        "history_rows": summary.history_rows,
+        "last_run": {
+            "id": state.last_run_id,
+            "started": state.last_run_started.isoformat() if state.last_run_started else None,
+            "finished": state.last_run_finished.isoformat() if state.last_run_finished else None,
+            "result": state.last_run_result,
+        },
+        "lease": {
+            "holder": state.lease_holder,
+            "expires": state.lease_expires.isoformat() if state.lease_expires else None,
+        },
+        "changes_delivered_through": state.delivered_through,
+    }
+
+
+def _print_summary(summary: StoreSummary) -> None:
+    state = summary.state
+    table = Table(title=f"store {summary.store}", show_header=False, title_justify="left")
     table.add_column("what", style="bold")
-    table.add_column("value", justify="right")
-    rows: list[tuple[str, str]] = [
-        ("orders listed", f"{stats.listed}"),
-        ("left out by filters", f"{stats.skipped}"),
-        ("done in an earlier run", f"{stats.already_done}"),
-        ("details fetched", f"{stats.fetched}"),
-        ("written to the file", f"{sink.written}"),
-        ("already in the file", f"{sink.duplicates}"),
-        ("elapsed", f"{stats.elapsed:.2f} s"),
-        ("rate", f"{stats.rate:.0f} orders/s"),
-        ("output", str(out)),
+    table.add_column("value")
+    rows = [
+        ("orders", str(sum(summary.by_status.values()))),
+        ("open (followed)", str(summary.open_orders)),
+        ("synced since", state.since.isoformat()),
+        ("history rows", str(summary.history_rows)),
+        ("last run", f"{state.last_run_finished or '-'}  {state.last_run_result or 'never'}"),
         (
-            "checkpoint",
-            f"{checkpoint_path}{' (resumed)' if resumed else ''}" if checkpoint_path else "none",
+            "lease",
+            f"held by {state.lease_holder} until {state.lease_expires}"
+            if state.lease_holder
+            else "free",
         ),
     ]
     for what, value in rows:
         table.add_row(what, escape(value))
+    for status, count in summary.by_status.items():
+        final = " (final)" if OrderStatus(status) in FINAL_STATUSES else ""
+        table.add_row(f"  {status}{final}", str(count))
     _out().print(table)
-    if interrupted:
-        _err.print(
-            "[yellow]interrupted:[/] what was written is saved; "
-            "run the same command again to resume"
-        )
+
+
+@cli.command("export")
+@_db_option
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="JSON Lines file to write (replaced whole, atomically); - for stdout.",
+)
+@click.option("--store", "store_id", type=int, help="Only this store's orders [all].")
+def export_command(db: str, schema: str | None, out: Path, store_id: int | None) -> int:
+    """Write every order held, one JSON object per line: Zonos' own keys, money exact."""
+    to_stdout = str(out) == "-"
+    if not to_stdout and not out.parent.is_dir():
+        raise click.BadParameter(f"the directory {out.parent} does not exist", param_hint="--out")
+    store_of_record = _open_store(db, schema, must_exist=True)
+
+    async def body() -> int:
+        async with store_of_record:
+            if to_stdout:
+                count = 0
+                async for line in store_of_record.export(store_id):
+                    sys.stdout.write(line + "\n")
+                    count += 1
+                sys.stdout.flush()
+            else:
+                count = await _export_file(store_of_record, out, store_id)
+        _err.print(f"[dim]{count} orders exported[/]")
+        return 0
+
+    return _run(body)
+
+
+async def _export_file(store: SqlStore, out: Path, store_id: int | None) -> int:
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    count = 0
+    try:
+        with temporary.open("w", encoding="utf-8") as handle:
+            async for line in store.export(store_id):
+                handle.write(line + "\n")
+                count += 1
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, out)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return count
 
 
 # --- orders, order ----------------------------------------------------------------------------
@@ -764,27 +987,3 @@ def reconcile_command(
         return 1 if report.failures else 0
 
     return _run(body)
-
-
-# --- fake-server ------------------------------------------------------------------------------
-
-
-@cli.command("fake-server")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
-@click.option("--orders", type=click.IntRange(0, 10_000_000), default=1000, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--days", type=click.FloatRange(0.001), default=60, show_default=True)
-@click.option("--latency-ms", type=click.FloatRange(0), default=0, show_default=True)
-def fake_server_command(
-    host: str, port: int, orders: int, seed: int, days: float, latency_ms: float
-) -> int:
-    """Serve the built-in fake Zonos over HTTP (needs the fake-server extra).
-
-    Store 999 and the vendor's documentation secret; point --base-url at it.
-    """
-    from .testing.__main__ import main as fake_main
-
-    argv = ["serve", "--host", host, "--port", str(port), "--orders", str(orders)]
-    argv += ["--seed", str(seed), "--days", str(days), "--latency-ms", str(latency_ms)]
-    return fake_main(argv)

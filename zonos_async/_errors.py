@@ -24,7 +24,10 @@
     │   ├── StatusNotAllowedError
     │   ├── ZonosProcessingError                Zonos' generic "Could not process ...": retried
     │   └── RequestRejectedError                the request itself (a bug: never expected)
-    └── CheckpointError                         the importer's checkpoint or sink (defined there)
+    └── SyncError                               the sync cannot go on (defined in _sync)
+        ├── LeaseHeldError                      another run syncs this store now
+        ├── LeaseLostError                      this run's lease ran out and was taken
+        └── StoreError                          the store failed; its transaction rolled back
 
 Only the classes a caller can act on differently have their own name: every
 rejection of the request itself (a body Zonos cannot parse, a missing or

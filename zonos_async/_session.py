@@ -7,17 +7,14 @@ import ipaddress
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping
-from contextlib import AbstractAsyncContextManager
-from datetime import date
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, Final, TypeVar
 
 import anyio
 import httpx
 
-from . import _pipeline, protocol
-from ._checkpoint import Checkpoint
+from . import protocol
 from ._errors import (
     InvalidRequestError,
     OrderMismatchError,
@@ -451,50 +448,6 @@ class Session:
             )
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
-
-    # --- Many orders at once -----------------------------------------------------------------
-
-    def import_orders(
-        self,
-        *,
-        since: date | None = None,
-        until: date | None = None,
-        since_order_id: str | None = None,
-        window_days: int = _pipeline.DEFAULT_WINDOW_DAYS,
-        concurrency: int = _pipeline.DEFAULT_CONCURRENCY,
-        window_concurrency: int = _pipeline.DEFAULT_WINDOW_CONCURRENCY,
-        test_orders: _pipeline.TestOrders = "include",
-        statuses: Collection[OrderStatus | str] | None = None,
-        skip_ids: Collection[str] | Callable[[str], bool] | None = None,
-        missing_merchant_order_id: bool = False,
-        ordered: bool = False,
-        checkpoint: Checkpoint | None = None,
-    ) -> AbstractAsyncContextManager[_pipeline.OrderStream]:
-        """Import every order of a period: listing and detail calls run at once.
-
-        See :func:`zonos_async.import_orders` for the arguments.
-
-        Example::
-
-            async with zonos.import_orders(since=date(2026, 11, 1), concurrency=32) as orders:
-                async for order in orders:
-                    save(order)
-        """
-        return _pipeline.import_orders(
-            self,
-            since=since,
-            until=until,
-            since_order_id=since_order_id,
-            window_days=window_days,
-            concurrency=concurrency,
-            window_concurrency=window_concurrency,
-            test_orders=test_orders,
-            statuses=statuses,
-            skip_ids=skip_ids,
-            missing_merchant_order_id=missing_merchant_order_id,
-            ordered=ordered,
-            checkpoint=checkpoint,
-        )
 
     async def _read_back(self, order_id: str, timeout: TimeoutTypes | Unset) -> Order | None:
         """Read an order back after an update whose answer was lost; ``None`` if that fails too."""

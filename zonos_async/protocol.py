@@ -159,7 +159,7 @@ class Credentials:
         secret = secret.strip()
         if validate_secret and not _GUID.fullmatch(secret):
             raise InvalidRequestError(
-                f"secret is not a GUID (8-4-4-4-12 hex digits, {len(secret)} characters given), "
+                "secret is not a GUID (8-4-4-4-12 hex digits), "
                 "so Zonos would answer 'Invalid security credentials'; check that you copied the "
                 "whole API secret, or pass validate_secret=False if Zonos gave you another form"
             )

@@ -61,13 +61,11 @@ INCLUDED_AND_TESTED = {
 
 # Names a page uses for the reader's own data.
 SETUP: dict[str, dict[str, Any]] = {
-    "importer.md": {
+    "sync.md": {
         "date": date,
         "reconcile": zonos_async.reconcile,
         "ids_in_my_db": {"999-99991"},
         "my_numbers": {"999-99991": "12-34567"},
-        "day": date(2026, 11, 1),
-        "bloom": set(),
     },
     "README.md": {"order_id": "999-99991"},
 }
@@ -205,7 +203,7 @@ def test_every_python_block_runs(
 
 def test_the_pages_have_code_and_it_is_collected() -> None:
     counts = {page.name: len(list(python_blocks(page))) for page in PAGES}
-    for name in ("README.md", "quickstart.md", "errors.md", "testing.md", "importer.md"):
+    for name in ("README.md", "quickstart.md", "errors.md", "testing.md", "sync.md"):
         assert counts.get(name, 0) > 0, f"{name} has no python block (or the parser missed it)"
     assert sum(counts.values()) >= 20, counts
 

@@ -13,6 +13,12 @@ a shell::
 The secret is the fake's, never a real one: the vendor's documentation placeholder unless
 ``--secret`` names another. The clock ticks in real time; the generated orders are spread over
 the days before start-up. ``serve`` before the options is accepted, for the older spelling.
+
+To keep orders arriving and statuses changing while a client runs, give a rate of new orders
+(``--orders-per-hour``, in fake hours) or ``--lifecycle``, and speed the clock up (``--speed 60``:
+an hour a minute, so fraud reviews end and cancellations come within minutes)::
+
+    python -m zonos_async.testing --orders 500 --orders-per-hour 600 --speed 60
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from collections.abc import Sequence
 
 from ._fake import DOC_SECRET, DOC_STORE, FakeClock, FakeZonos
 from ._faults import Faults
+from ._lifecycle import Lifecycle
 
 __all__ = ["banner", "main"]
 
@@ -42,6 +49,41 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--days", type=float, default=60, help="days the orders span (default 60)")
     parser.add_argument(
         "--latency-ms", type=float, default=0.0, help="added to every answer, in milliseconds"
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="fake seconds per real second (default 1; 3600 = an hour a second)",
+    )
+    parser.add_argument(
+        "--lifecycle",
+        action="store_true",
+        help="move orders on as the clock ticks: fraud reviews end, cancellations, late orders",
+    )
+    parser.add_argument(
+        "--orders-per-hour",
+        type=float,
+        default=0.0,
+        help="new orders per fake hour (implies --lifecycle; default 0)",
+    )
+    parser.add_argument(
+        "--fraud-review",
+        type=float,
+        default=Lifecycle().fraud_review,
+        help="share of new orders that start in fraud review (default %(default)s)",
+    )
+    parser.add_argument(
+        "--cancelled",
+        type=float,
+        default=Lifecycle().cancelled,
+        help="share of in-process orders Zonos cancels later (default %(default)s)",
+    )
+    parser.add_argument(
+        "--day-start-hour",
+        type=int,
+        default=0,
+        help="UTC hour at which Zonos days begin for sinceDate/throughDate (default 0)",
     )
     parser.add_argument("--store", type=int, default=DOC_STORE, help="store id (default 999)")
     parser.add_argument(
@@ -63,15 +105,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ._server import run  # optional dependency, imported late
 
     faults = Faults(latency=args.latency_ms / 1000) if args.latency_ms else None
-    fake = FakeZonos.seeded(
-        orders=args.orders,
-        seed=args.seed,
-        store=args.store,
-        secret=args.secret,
-        days=args.days,
-        clock=FakeClock(ticking=True),
-        faults=faults,
-    )
+    try:
+        lifecycle = None
+        if args.lifecycle or args.orders_per_hour:
+            lifecycle = Lifecycle(
+                orders_per_hour=args.orders_per_hour,
+                fraud_review=args.fraud_review,
+                cancelled=args.cancelled,
+            )
+        fake = FakeZonos.seeded(
+            orders=args.orders,
+            seed=args.seed,
+            store=args.store,
+            secret=args.secret,
+            days=args.days,
+            clock=FakeClock(ticking=True, speed=args.speed),
+            faults=faults,
+            lifecycle=lifecycle,
+            day_start_hour=args.day_start_hour,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     def announce(url: str) -> None:
         print(banner(url, fake.store, fake.secret), flush=True)

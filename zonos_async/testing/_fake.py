@@ -5,6 +5,14 @@
 thin layer over it. The rules follow ``shared/spec/zonos-order-api.md``; every error text is
 byte for byte the documented one (or, where the spec had to invent it, the spec's suggestion).
 
+Orders stay where tests put them unless a :class:`~._lifecycle.Lifecycle` runs: then, driven by
+the fake's clock and drawn from its seed, new orders arrive, fraud reviews end (cleared or
+cancelled), in-process orders are cancelled or move to a status the vendor's table does not list,
+and some orders become visible late (old placement time, a lower id after a higher one). Each
+request first applies the events due by the clock's now, so the state at any fake moment is the
+same however the clock got there. ``day_start_hour`` makes Zonos' days begin at another UTC
+hour for ``sinceDate``/``throughDate`` (7 fits the vendor's example, see spec 2.2).
+
 Check order for every request: path (404) → method (405) → ``Accept`` (406) →
 ``Content-Type`` (415) → body parses as a JSON object → credentials → ``fail_next`` →
 the endpoint's own rules.
@@ -44,7 +52,9 @@ Rules no public source states; the fake (and so the library's tests) rely on the
 - orderNumbers: a date that is not 8 digits (string or integer) or not a calendar date → ``could not
   parse input``.
 - orderNumbers: ``sinceDate`` is inclusive from 00:00:00.000 UTC; ``throughDate`` inclusive through
-  23:59:59.999 UTC; a range ending before it starts is empty, not an error.
+  23:59:59.999 UTC; a range ending before it starts is empty, not an error. With
+  ``day_start_hour=h`` both boundaries move to ``h``:00 UTC (the day ``D`` runs from ``D``
+  ``h``:00 to ``D+1`` ``h``:00); timestamps are still printed in UTC.
 - orderNumbers: ``sinceOrderId`` is exclusive; an unknown one → ``Couldn't find order for
   sinceOrderId: <bare number>``; a malformed one → ``orderId: <as sent> is not a valid orderId``.
 - orderNumbers: ``missingMerchantOrderId`` counts when it is ``true``, the string ``"true"`` or a
@@ -94,11 +104,12 @@ import bisect
 import copy
 import hmac
 import json
+import random
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
@@ -110,11 +121,13 @@ from ._data import (
     FIRST_ORDER_NUMBER,
     OrderRecord,
     build_detail,
+    from_ms,
     generate_records,
     java_timestamp,
     to_ms,
 )
 from ._faults import FaultDecision, Faults
+from ._lifecycle import Lifecycle, Schedule, Show, applies
 
 if TYPE_CHECKING:
     from ._asgi import ASGIApp
@@ -129,6 +142,7 @@ __all__ = [
     "FakeClock",
     "FakeResponse",
     "FakeZonos",
+    "StatusChange",
 ]
 
 DOC_STORE: Final = 999
@@ -212,11 +226,13 @@ _GARBAGE: Final = (
 
 
 class FakeClock:
-    """The fake's notion of "now": frozen unless ``ticking``, and movable by tests.
+    """The fake's notion of "now": frozen unless ticking, and movable by tests.
 
     Args:
         start: the initial time (aware); defaults to the real current UTC time.
-        ticking: when true, time runs on from ``start`` at real speed (used by the CLI server).
+        ticking: when true, time runs on from ``start`` (used by the served fake).
+        speed: fake seconds per real second while ticking; 3600 turns a fake hour into a
+            second, so a demo or a test sees a day of the fake's lifecycle in under half a minute.
 
     Example::
 
@@ -224,20 +240,30 @@ class FakeClock:
         clock.advance(timedelta(days=15))
     """
 
-    __slots__ = ("_base", "_since", "_ticking")
+    __slots__ = ("_base", "_since", "_speed", "_ticking")
 
-    def __init__(self, start: datetime | None = None, *, ticking: bool = False) -> None:
+    def __init__(
+        self, start: datetime | None = None, *, ticking: bool = False, speed: float = 1.0
+    ) -> None:
         self._base = _aware(start) if start is not None else datetime.now(timezone.utc)
         self._ticking = ticking
+        self._speed = _checked_speed(speed)
         self._since = time.monotonic()
 
     def __repr__(self) -> str:
-        return f"FakeClock({self.now().isoformat()!r}, ticking={self._ticking})"
+        speed = f", speed={self._speed:g}" if self._speed != 1.0 else ""
+        return f"FakeClock({self.now().isoformat()!r}, ticking={self._ticking}{speed})"
+
+    @property
+    def ticking(self) -> bool:
+        """Whether time runs on by itself."""
+        return self._ticking
 
     def now(self) -> datetime:
         """The current fake time, an aware UTC datetime."""
         if self._ticking:
-            return self._base + timedelta(seconds=time.monotonic() - self._since)
+            elapsed = (time.monotonic() - self._since) * self._speed
+            return self._base + timedelta(seconds=elapsed)
         return self._base
 
     def set(self, moment: datetime) -> None:
@@ -248,6 +274,24 @@ class FakeClock:
     def advance(self, delta: timedelta) -> None:
         """Move time on by ``delta`` (or back, if negative)."""
         self._base += delta
+
+    def freeze(self) -> None:
+        """Stop at the current moment (a ticking clock stops ticking)."""
+        self.set(self.now())
+        self._ticking = False
+
+    def resume(self, speed: float | None = None) -> None:
+        """Tick on from the current moment, at ``speed`` if given."""
+        self.set(self.now())
+        if speed is not None:
+            self._speed = _checked_speed(speed)
+        self._ticking = True
+
+
+def _checked_speed(speed: float) -> float:
+    if not 0 < speed < float("inf"):
+        raise ValueError(f"speed must be a positive number, got {speed!r}")
+    return float(speed)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -272,6 +316,22 @@ class FakeCall:
     response: dict[str, Any] | None
     path: str = ""
     fault: str | None = None
+
+
+@frozen
+class StatusChange:
+    """One status change of one order on the Zonos side, for assertions.
+
+    ``by`` says who made it: ``"lifecycle"`` (Zonos, as the fake's :class:`Lifecycle` plays
+    it), ``"merchant"`` (``updateVendorOrderStatus``) or ``"test"`` (:meth:`FakeZonos.set_status`).
+    ``at`` is the new status date (``orderStatusDate``).
+    """
+
+    order_id: str
+    old: str
+    new: str
+    at: datetime
+    by: str
 
 
 @frozen
@@ -376,7 +436,12 @@ class FakeZonos:
         clock: the fake's clock; defaults to a frozen :class:`FakeClock` at the current time.
         faults: fault injection for :meth:`transport`, :attr:`asgi_app` and :meth:`serve`
             (:meth:`handle` never injects faults).
-        seed: seeds the generated order details.
+        seed: seeds the generated order details and the lifecycle.
+        lifecycle: orders arriving and moving on over the clock's time (see
+            :meth:`start_lifecycle`); ``None`` (the default) keeps every order where tests put it.
+        day_start_hour: the UTC hour at which a Zonos day begins for ``sinceDate`` and
+            ``throughDate`` (0 by default; 7 is what the vendor's own example suggests, a day in
+            US Mountain time).
 
     Example::
 
@@ -395,27 +460,38 @@ class FakeZonos:
         faults: Faults | None = None,
         *,
         seed: int = 0,
+        lifecycle: Lifecycle | None = None,
+        day_start_hour: int = 0,
     ) -> None:
         if isinstance(store, bool) or not isinstance(store, int) or store < 0:
             raise ValueError("store must be a non-negative int")
         if not secret:
             raise ValueError("secret must not be empty")
+        if isinstance(day_start_hour, bool) or day_start_hour not in range(24):
+            raise ValueError(f"day_start_hour must be an hour 0-23, got {day_start_hour!r}")
         self.store = store
         self._secret = secret
         self.clock = clock if clock is not None else FakeClock()
         self.faults = faults
         self.seed = seed
+        self.day_start_hour = day_start_hour
         self.forbid_cancellation_requests = False
         self.calls: list[FakeCall] = []
         self._orders: dict[int, OrderRecord] = {}
-        self._numbers: list[int] = []
-        self._placed: list[int] = []  # placement times, parallel to _numbers
-        self._time_ordered = True  # placement times ascend with ids: windows can bisect
+        self._numbers: list[int] = []  # visible order numbers, ascending
+        self._times: list[int] = []  # visible placement times, ascending ...
+        self._timed: list[int] = []  # ... and the order numbers in that order
+        self._highest: int | None = None  # the highest number taken, hidden orders included
+        self._hidden: set[int] = set()  # numbers taken by orders the lifecycle shows later
         self._by_reference: dict[str, list[int]] = {}
         self._updates: dict[int, list[str]] = {}
+        self._changes: list[StatusChange] = []
         self._fail_next: dict[str, int] = {}
         self._lock = threading.RLock()
         self._asgi: ASGIApp | None = None
+        self._schedule: Schedule | None = None
+        if lifecycle is not None:
+            self.start_lifecycle(lifecycle)
 
     @classmethod
     def seeded(
@@ -429,23 +505,53 @@ class FakeZonos:
         *,
         clock: FakeClock | None = None,
         faults: Faults | None = None,
+        lifecycle: Lifecycle | None = None,
+        day_start_hour: int = 0,
     ) -> FakeZonos:
         """A fake holding ``orders`` generated orders placed over the ``days`` before ``now``.
 
         Deterministic: the same arguments give the same orders and details. ``now`` defaults to
         ``clock.now()`` (or the current time); the clock defaults to a frozen one at ``now``.
         Ids start at ``<store>-100001`` and ascend with placement time.
+
+        With a ``lifecycle``, the orders go on changing as the clock moves, and the share of
+        them the lifecycle makes late or out of order (``Lifecycle.late``,
+        ``Lifecycle.out_of_order``) and whose delay has not passed by ``now`` are hidden until
+        it has: their ids are taken, their placement times are the old ones.
         """
         if now is None:
             now = clock.now() if clock is not None else datetime.now(timezone.utc)
-        fake = cls(store, secret, clock if clock is not None else FakeClock(now), faults, seed=seed)
+        fake = cls(
+            store,
+            secret,
+            clock if clock is not None else FakeClock(now),
+            faults,
+            seed=seed,
+            day_start_hour=day_start_hour,
+        )
         records = generate_records(orders, seed=seed, now=now, days=days)
-        fake._orders = {record.number: record for record in records}
-        fake._numbers = [record.number for record in records]
-        fake._placed = [record.placed_ms for record in records]
-        for record in records:
+        hidden: list[tuple[int, OrderRecord]] = []
+        if lifecycle is not None:
+            visible: list[OrderRecord] = []
+            now_ms = to_ms(now)
+            rng = random.Random(f"zonos-fake-visibility:{seed}")
+            for record in records:
+                show_ms = record.placed_ms + lifecycle.visible_after_ms(rng)
+                if show_ms > now_ms:
+                    hidden.append((show_ms, record))
+                else:
+                    visible.append(record)
+            records = visible
+        for record in records:  # ascending ids and times: appending keeps the indexes sorted
+            fake._orders[record.number] = record
+            fake._numbers.append(record.number)
+            fake._times.append(record.placed_ms)
+            fake._timed.append(record.number)
             if record.reference_id is not None:
                 fake._by_reference.setdefault(record.reference_id, []).append(record.number)
+        fake._highest = FIRST_ORDER_NUMBER + orders - 1 if orders else None
+        if lifecycle is not None:
+            fake._start_schedule(lifecycle, to_ms(now), hidden)
         return fake
 
     @property
@@ -458,6 +564,44 @@ class FakeZonos:
 
     # ----------------------------------------------------------------------------------------
     # Test-side controls (not part of the API).
+
+    @property
+    def lifecycle(self) -> Lifecycle | None:
+        """The running lifecycle, if any."""
+        return self._schedule.lifecycle if self._schedule is not None else None
+
+    def start_lifecycle(self, lifecycle: Lifecycle) -> None:
+        """From the clock's now on, move the orders held (and new ones) as ``lifecycle`` says.
+
+        Orders in ``IGLOBAL_FRAUD_REVIEW``, ``IGLOBAL_ORDER_ON_HOLD`` and
+        ``IGLOBAL_ORDER_IN_PROCESS`` get a future; new orders arrive at
+        ``lifecycle.orders_per_hour``. Everything is drawn from the fake's seed, so the same
+        seed, start and clock moves give the same orders and statuses at every moment.
+
+        Raises:
+            RuntimeError: a lifecycle is already running.
+        """
+        with self._lock:
+            self._start_schedule(lifecycle, to_ms(self.clock.now()), ())
+
+    def _start_schedule(
+        self, lifecycle: Lifecycle, start_ms: int, hidden: Sequence[tuple[int, OrderRecord]]
+    ) -> None:
+        if self._schedule is not None:
+            raise RuntimeError("a lifecycle is already running on this fake")
+        self._hidden.update(record.number for _, record in hidden)
+        visible = (self._orders[number] for number in self._numbers)
+        self._schedule = Schedule(lifecycle, self.seed, start_ms, visible, hidden)
+
+    def status_changes(self, order_id: str | int | None = None) -> list[StatusChange]:
+        """Every status change so far (lifecycle, :meth:`set_status`, the merchant's updates),
+        oldest first; only ``order_id``'s when given."""
+        with self._lock:
+            self._catch_up()
+            if order_id is None:
+                return list(self._changes)
+            wanted = f"{self.store}-{self._record(order_id).number}"
+            return [change for change in self._changes if change.order_id == wanted]
 
     def add_order(
         self,
@@ -491,11 +635,12 @@ class FakeZonos:
             ValueError: the id is taken, malformed or of another store; a datetime is naive.
         """
         with self._lock:
+            self._catch_up()
             if order_id is None:
-                number = self._numbers[-1] + 1 if self._numbers else FIRST_ORDER_NUMBER
+                number = self._next_free()
             else:
                 number = self._number_of(order_id)
-                if number in self._orders:
+                if number in self._orders or number in self._hidden:
                     raise ValueError(f"order {self.store}-{number} already exists")
             placed_ms = to_ms(placed_at) if placed_at is not None else to_ms(self.clock.now())
             extra = dict(detail) if detail is not None else None
@@ -524,9 +669,20 @@ class FakeZonos:
             KeyError: no such order.
         """
         with self._lock:
-            record = self._record(order_id)
-            record.status = status
-            record.status_ms = to_ms(self.clock.now())
+            self._catch_up()
+            self._move(self._record(order_id), status, to_ms(self.clock.now()), "test")
+
+    def set_detail(self, order_id: str | int, detail: Mapping[str, Any] | None) -> None:
+        """Replace the ``orderDetail`` fields set on top of the generated ones (as
+        ``add_order(detail=...)`` does); ``None`` leaves the generated detail alone. Zonos
+        changed the order: an address corrected, a note added.
+
+        Raises:
+            KeyError: no such order.
+        """
+        with self._lock:
+            self._catch_up()
+            self._record(order_id).detail = copy.deepcopy(dict(detail)) if detail else None
 
     def order_json(self, order_id: str | int) -> dict[str, Any]:
         """The ``order`` object ``orderDetail`` would serve for this order (a fresh copy).
@@ -535,11 +691,13 @@ class FakeZonos:
             KeyError: no such order.
         """
         with self._lock:
+            self._catch_up()
             return self._order_object(self._record(order_id))
 
     def order_ids(self) -> list[str]:
         """Every order's full id, ascending."""
         with self._lock:
+            self._catch_up()
             return [f"{self.store}-{number}" for number in self._numbers]
 
     def status_updates(self, order_id: str | int) -> list[str]:
@@ -594,6 +752,18 @@ class FakeZonos:
 
         return serve(self, host=host, port=port)
 
+    def serve_in_thread(
+        self, host: str = "127.0.0.1", port: int = 0
+    ) -> AbstractContextManager[str]:
+        """Serve this fake with uvicorn in a background thread; yields the base URL.
+
+        For synchronous code, and for tests that run the client in another process while they
+        inspect the fake. Needs the ``fake-server`` extra.
+        """
+        from ._server import serve_in_thread  # optional dependency
+
+        return serve_in_thread(self, host=host, port=port)
+
     # ----------------------------------------------------------------------------------------
     # Internals shared with the transport and ASGI layers.
 
@@ -647,6 +817,7 @@ class FakeZonos:
         fault: str | None,
     ) -> FakeResponse:
         with self._lock:
+            self._catch_up()
             route = _ROUTES.get(path)
             endpoint = route[0] if route else path
             data = self._redacted(body)
@@ -759,35 +930,29 @@ class FakeZonos:
             since = _parse_day(data["sinceDate"])
             if since is None:
                 return error("could not parse input")
-            lower_ms = _day_start_ms(since)
+            lower_ms = self._day_start_ms(since)
             if has_through:
                 through = _parse_day(data["throughDate"])
                 if through is None:
                     return error("could not parse input")
-                upper_ms = _day_start_ms(through + timedelta(days=1))
+                upper_ms = self._day_start_ms(through + timedelta(days=1))
 
-        start = 0
+        since_number: int | None = None
         if has_since_id:
             check = self._check_id(data["sinceOrderId"])
             if check.number is None or check.foreign:
                 return error(f"orderId: {check.sent} is not a valid orderId")
             if check.number not in self._orders:
                 return error(f"Couldn't find order for sinceOrderId: {check.number}")
-            start = bisect.bisect_right(self._numbers, check.number)
+            since_number = check.number
 
         missing_from = to_ms(self.clock.now()) - _MISSING_WINDOW_MS
-        stop = len(self._numbers)
-        if self._time_ordered:  # narrow the scan; the checks below still decide
-            for bound in (lower_ms, missing_from if missing_only else None):
-                if bound is not None:
-                    start = max(start, bisect.bisect_left(self._placed, bound))
-            if upper_ms is not None:
-                stop = bisect.bisect_left(self._placed, upper_ms)
+        recent = missing_from if missing_only else None
         with_statuses = "statuses" in data
         orders: list[dict[str, Any]] = []
         tests = 0
-        for index in range(start, stop):
-            number = self._numbers[index]
+        window = self._candidates(since_number, lower_ms, upper_ms, recent)
+        for number in window:
             record = self._orders[number]
             if lower_ms is not None and record.placed_ms < lower_ms:
                 continue
@@ -813,6 +978,27 @@ class FakeZonos:
             "testOrderCount": tests,
             "orders": orders,
         }
+
+    def _day_start_ms(self, day: date) -> int:
+        """When Zonos' ``day`` begins (``day_start_hour`` UTC)."""
+        return _day_start_ms(day) + self.day_start_hour * 3_600_000
+
+    def _candidates(
+        self,
+        since_number: int | None,
+        lower_ms: int | None,
+        upper_ms: int | None,
+        recent_from: int | None,
+    ) -> list[int]:
+        """The visible numbers after ``since_number``, ascending, narrowed by placement time
+        where a bound is given (the caller's checks still decide)."""
+        after = 0 if since_number is None else since_number + 1
+        bounds = [bound for bound in (lower_ms, recent_from) if bound is not None]
+        if not bounds and upper_ms is None:
+            return self._numbers[bisect.bisect_left(self._numbers, after) :]
+        start = bisect.bisect_left(self._times, max(bounds)) if bounds else 0
+        stop = len(self._times) if upper_ms is None else bisect.bisect_left(self._times, upper_ms)
+        return sorted(number for number in self._timed[start:stop] if number >= after)
 
     # --- orderDetail ----------------------------------------------------------------------
 
@@ -907,27 +1093,54 @@ class FakeZonos:
             )
         if self.forbid_cancellation_requests and new == "VENDOR_CANCELLATION_REQUEST":
             return error(f"Cannot update order status to status: {new}")
-        record.status = new
-        record.status_ms = to_ms(self.clock.now())
+        self._move(record, new, to_ms(self.clock.now()), "merchant")
         self._updates.setdefault(record.number, []).append(new)
         return 200, {"success": f"Updated Order: {record.number} to new order status: {new}"}
 
     # --- storage --------------------------------------------------------------------------
 
     def _insert(self, record: OrderRecord) -> None:
-        self._orders[record.number] = record
-        if not self._numbers or record.number > self._numbers[-1]:
-            if self._placed and record.placed_ms < self._placed[-1]:
-                self._time_ordered = False
-            self._numbers.append(record.number)
-            self._placed.append(record.placed_ms)
+        number = record.number
+        self._orders[number] = record
+        self._hidden.discard(number)
+        self._highest = number if self._highest is None else max(self._highest, number)
+        if self._numbers and number < self._numbers[-1]:
+            self._numbers.insert(bisect.bisect_left(self._numbers, number), number)
         else:
-            index = bisect.bisect_left(self._numbers, record.number)
-            self._numbers.insert(index, record.number)
-            self._placed.insert(index, record.placed_ms)
-            self._time_ordered = False
+            self._numbers.append(number)
+        at = bisect.bisect_right(self._times, record.placed_ms)
+        self._times.insert(at, record.placed_ms)
+        self._timed.insert(at, number)
         if record.reference_id is not None:
-            self._by_reference.setdefault(record.reference_id, []).append(record.number)
+            self._by_reference.setdefault(record.reference_id, []).append(number)
+
+    def _move(self, record: OrderRecord, status: str, at_ms: int, by: str) -> None:
+        old = record.status
+        record.status = status
+        record.status_ms = at_ms
+        self._changes.append(
+            StatusChange(f"{self.store}-{record.number}", old, status, from_ms(at_ms), by)
+        )
+
+    def _next_free(self) -> int:
+        return FIRST_ORDER_NUMBER if self._highest is None else self._highest + 1
+
+    def _take_number(self) -> int:
+        number = self._highest = self._next_free()
+        self._hidden.add(number)
+        return number
+
+    def _catch_up(self) -> None:
+        """Apply the lifecycle's events up to the clock's now (caller holds the lock)."""
+        if self._schedule is None:
+            return
+        for event in self._schedule.due(to_ms(self.clock.now()), self._take_number):
+            if isinstance(event, Show):
+                self._insert(event.record)
+                continue
+            record = self._orders.get(event.number)
+            if record is not None and applies(event, record.status):
+                self._move(record, event.status, event.at_ms, "lifecycle")
 
     def _number_of(self, order_id: str | int) -> int:
         if isinstance(order_id, bool):

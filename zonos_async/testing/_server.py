@@ -1,8 +1,11 @@
-"""The fake over real HTTP: uvicorn on a loopback port, as an async context manager or a CLI.
+"""The fake over real HTTP: uvicorn on a loopback port, as an async context manager, a thread
+or a CLI.
 
 uvicorn is the optional ``fake-server`` extra and is imported only here, inside functions.
 Its ``Server.serve`` is asyncio code, so :func:`serve` works under asyncio only (the in-memory
-:meth:`FakeZonos.transport` works under trio too).
+:meth:`FakeZonos.transport` works under trio too). :func:`serve_in_thread` runs uvicorn on its
+own event loop in a thread: for synchronous tests, and for tests whose client is another process
+while the test inspects the fake.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -20,7 +25,7 @@ if TYPE_CHECKING:
 
     from ._fake import FakeZonos
 
-__all__ = ["bind_socket", "run", "serve"]
+__all__ = ["bind_socket", "run", "serve", "serve_in_thread"]
 
 logger = logging.getLogger("zonos_async.testing")
 
@@ -133,6 +138,39 @@ async def serve(fake: FakeZonos, *, host: str = "127.0.0.1", port: int = 0) -> A
             finally:
                 server.should_exit = True
     finally:
+        uvicorn_errors.removeFilter(quiet)
+        sock.close()
+
+
+@contextlib.contextmanager
+def serve_in_thread(fake: FakeZonos, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Run ``fake`` under uvicorn in a daemon thread; yields ``"http://host:port"``.
+
+    Works from synchronous code and from any event loop (the server has its own). On exit the
+    server is asked to stop and the thread is waited for (a few seconds at most).
+
+    Raises:
+        RuntimeError: uvicorn is not installed, or the server did not start within 10 seconds.
+    """
+    sock = bind_socket(host, port)
+    server = _make_server(fake, host, sock.getsockname()[1], log_level="warning", quiet=True)
+    quiet = _QuietDrops()
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    uvicorn_errors.addFilter(quiet)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="fake-zonos-server", daemon=True
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the fake Zonos server did not start")
+            time.sleep(0.005)
+        yield _url(host, sock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
         uvicorn_errors.removeFilter(quiet)
         sock.close()
 

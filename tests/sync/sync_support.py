@@ -1,15 +1,17 @@
-"""Shared helpers for the importer tests: a seeded fake and a recording wrapper around a session."""
+"""Helpers for the pipeline and sync tests: a seeded fake, a recording session, a store."""
 
 from __future__ import annotations
 
 import random
+import sqlite3
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 import anyio
 
-from zonos_async import Order, OrderNumbersPage, Session
-from zonos_async.testing import FakeZonos
+from zonos_async import Change, Order, OrderNumbersPage, Session, SqlStore, SyncResult, sync
+from zonos_async.testing import FakeClock, FakeZonos
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 DAYS = 30
@@ -117,3 +119,29 @@ def jitter(seed: int, low: float = 0.0, high: float = 0.004) -> Callable[[str], 
 
 def day(value: datetime) -> date:
     return value.astimezone(timezone.utc).date()
+
+
+# --- The sync's tests: a store on a temporary SQLite file, a fake with a clock --------------
+
+
+def store_at(path: object) -> SqlStore:
+    return SqlStore.open(str(path))
+
+
+def rows(path: object, query: str) -> list[tuple[object, ...]]:
+    """Read the SQLite store directly, as a user's own query would."""
+    with sqlite3.connect(str(path)) as connection:
+        return connection.execute(query).fetchall()
+
+
+def fake_at(now: datetime = NOW, orders: int = 200, seed: int = 1) -> FakeZonos:
+    return FakeZonos.seeded(orders=orders, seed=seed, now=now, days=DAYS, clock=FakeClock(now))
+
+
+async def run_sync(
+    fake: FakeZonos, store: SqlStore, changes: list[Change] | None = None, **options: Any
+) -> SyncResult:
+    async with session_for(fake) as session:
+        if changes is not None:
+            options["on_change"] = changes.append
+        return await sync(session, store, clock=fake.clock.now, **options)

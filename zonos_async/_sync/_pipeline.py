@@ -13,7 +13,7 @@ Why it is shaped this way:
   at most one window's id list (per listing slot) is held in memory.
 - **Import order.** Orders are dispatched by placement day, then by order number
   (Zonos numbers orders as they are placed, so this is id order). That order is
-  what ``ordered=True`` yields and what checkpoints count in.
+  what ``ordered=True`` yields.
 - **Errors.** Retrying is the session's job. A call that still fails stops the
   import: the other calls are cancelled, the orders already fetched are still
   handed out, then the loop raises that call's typed error.
@@ -36,11 +36,10 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from attrs import define, frozen
 
-from ._checkpoint import Checkpoint, CheckpointError, CheckpointState
-from ._errors import InvalidRequestError
-from ._models import Order, OrderNumbersPage, OrderSummary
-from ._status import OrderStatus
-from .protocol import DateTypes
+from .._errors import InvalidRequestError
+from .._models import Order, OrderNumbersPage, OrderSummary
+from .._status import OrderStatus
+from ..protocol import DateTypes
 
 __all__ = [
     "ImportStats",
@@ -99,7 +98,6 @@ class ImportStats:
         listed: Distinct orders listed so far.
         duplicates: Listed again (a repeated id, or windows that overlap) and dropped.
         skipped: Left out by a filter (test orders, statuses, ``skip_ids``, merchant id).
-        already_done: Done according to the checkpoint being resumed.
         fetched: ``orderDetail`` calls that succeeded.
         yielded: Orders handed to your loop.
         in_flight: ``orderDetail`` calls running now; ``peak_in_flight`` the most at once.
@@ -113,7 +111,6 @@ class ImportStats:
     listed: int
     duplicates: int
     skipped: int
-    already_done: int
     fetched: int
     yielded: int
     in_flight: int
@@ -125,7 +122,7 @@ class ImportStats:
     @property
     def to_fetch(self) -> int:
         """Orders this import will yield, as far as the listing has told so far."""
-        return self.listed - self.skipped - self.already_done
+        return self.listed - self.skipped
 
     @property
     def remaining(self) -> int:
@@ -147,7 +144,6 @@ class _Counters:
     listed: int = 0
     duplicates: int = 0
     skipped: int = 0
-    already_done: int = 0
     fetched: int = 0
     yielded: int = 0
     in_flight: int = 0
@@ -184,17 +180,15 @@ def _number(order_id: str) -> int:
 
 
 class _Tracker:
-    """The contiguous point: every entry up to it (in dispatch order) is handed out or skipped.
+    """Entries dispatched but not yet handed out, in dispatch order.
 
-    Entries wait here from dispatch until they are contiguous; the limiter caps
-    how many may wait, which bounds memory and the checkpoint's ``done`` list.
+    The limiter caps how many may wait, which bounds memory: a slow consumer
+    stops the dispatch instead of piling up orders.
     """
 
-    def __init__(self, bound: int, last: _Entry | None, carried: set[str]) -> None:
+    def __init__(self, bound: int) -> None:
         self._entries: deque[_Entry] = deque()
         self._limiter = anyio.CapacityLimiter(bound)
-        self.last = last
-        self._carried = carried
 
     async def add(self, entry: _Entry, *, handed: bool) -> None:
         await self._limiter.acquire_on_behalf_of(entry)
@@ -210,14 +204,7 @@ class _Tracker:
     def _advance(self) -> None:
         entries = self._entries
         while entries and entries[0].handed:
-            entry = entries.popleft()
-            if self.last is None or entry.key > self.last.key:
-                self.last = entry
-            self._carried.discard(entry.id)
-            self._limiter.release_on_behalf_of(entry)
-
-    def done_beyond(self) -> set[str]:
-        return {entry.id for entry in self._entries if entry.handed} | self._carried
+            self._limiter.release_on_behalf_of(entries.popleft())
 
 
 @frozen
@@ -265,133 +252,39 @@ def _today() -> date:
 
 @frozen
 class _Plan:
-    """What to list, resolved from the arguments and the checkpoint being resumed."""
+    """What to list, resolved from the arguments."""
 
     mode: Literal["dates", "since_order_id", "missing"]
-    since: date | None  # as recorded in checkpoints (the import's own start)
-    until: date | None  # as recorded: None = today
-    since_order_id: str | None
-    list_from: date | None  # dates mode: first day actually listed (resume overlap)
+    list_from: date | None  # dates mode
     list_until: date | None
-    list_after: str | None  # since_order_id mode: the id actually listed after
-    resume_key: Key | None
-    resume_last: _Entry | None
-    resume_done: frozenset[str]
-    filters: str
-
-
-def _fingerprint(test_orders: str, statuses: frozenset[OrderStatus] | None, missing: bool) -> str:
-    shown = "*" if statuses is None else ",".join(sorted(s.value for s in statuses))
-    return f"test_orders={test_orders};statuses={shown};missing_merchant_order_id={missing}"
+    list_after: str | None  # since_order_id mode
 
 
 def _resolve(
-    *,
-    since: date | None,
-    until: date | None,
-    since_order_id: str | None,
-    missing: bool,
-    filters: str,
-    state: CheckpointState | None,
+    *, since: date | None, until: date | None, since_order_id: str | None, missing: bool
 ) -> _Plan:
     if since is not None and since_order_id is not None:
         raise InvalidRequestError("pass since or since_order_id, not both")
     if since_order_id is not None and until is not None:
         raise InvalidRequestError("until only applies to a date range (since=...)")
-    resume_key: Key | None = None
-    resume_last: _Entry | None = None
-    resume_done: frozenset[str] = frozenset()
-    if state is not None:
-        if state.filters != filters:
-            raise CheckpointError(
-                f"the checkpoint was saved with other filters ({state.filters}); "
-                "use the same filters or a new checkpoint"
-            )
-        recorded = (state.since, state.since_order_id)
-        if (since is not None or since_order_id is not None) and (
-            since,
-            since_order_id,
-        ) != recorded:
-            what = (
-                f"since={state.since}"
-                if state.since
-                else f"since_order_id={state.since_order_id}"
-                if state.since_order_id
-                else "missing_merchant_order_id"
-            )
-            raise CheckpointError(
-                f"the checkpoint belongs to an import with {what}; "
-                "pass the same start (or none) or use a new checkpoint"
-            )
-        since, since_order_id = state.since, state.since_order_id
-        if until is None:
-            until = state.until
-        resume_done = frozenset(state.done)
-        if state.last_id is not None:
-            day = state.last_day if state.since is not None else None
-            ordinal = day.toordinal() if day is not None else 0
-            resume_key = (ordinal, _number(state.last_id), state.last_id)
-            resume_last = _Entry(state.last_id, resume_key, state.last_day, handed=True)
     if since is not None:
         last_day = until if until is not None else _today()
-        if last_day < since and state is None:
+        if last_day < since:
             raise InvalidRequestError(f"until {last_day} is before since {since}")
-        list_from = since
-        if resume_last is not None and resume_last.day is not None:
-            list_from = max(since, resume_last.day)
-        return _Plan(
-            mode="dates",
-            since=since,
-            until=until,
-            since_order_id=None,
-            list_from=list_from,
-            list_until=last_day,
-            list_after=None,
-            resume_key=resume_key,
-            resume_last=resume_last,
-            resume_done=resume_done,
-            filters=filters,
-        )
+        return _Plan("dates", since, last_day, None)
     if since_order_id is not None:
-        return _Plan(
-            mode="since_order_id",
-            since=None,
-            until=None,
-            since_order_id=since_order_id,
-            list_from=None,
-            list_until=None,
-            list_after=resume_last.id if resume_last is not None else since_order_id,
-            resume_key=resume_key,
-            resume_last=resume_last,
-            resume_done=resume_done,
-            filters=filters,
-        )
+        return _Plan("since_order_id", None, None, since_order_id)
     if not missing:
-        raise InvalidRequestError(
-            "pass since, since_order_id, missing_merchant_order_id=True, "
-            "or a checkpoint an earlier import saved"
-        )
-    return _Plan(
-        mode="missing",
-        since=None,
-        until=None,
-        since_order_id=None,
-        list_from=None,
-        list_until=None,
-        list_after=None,
-        resume_key=resume_key,
-        resume_last=resume_last,
-        resume_done=resume_done,
-        filters=filters,
-    )
+        raise InvalidRequestError("pass since, since_order_id or missing_merchant_order_id=True")
+    return _Plan("missing", None, None, None)
 
 
 class OrderStream:
     """The orders of a running import: ``async for order in orders``.
 
     Made by :func:`import_orders`; each order comes once. Read ``stats`` at any
-    time. With a checkpoint, call :meth:`commit` whenever everything you have
-    received is safely stored.
+    time. Nothing is remembered between imports: to keep a store of record in
+    step with Zonos, use :func:`~zonos_async.sync` instead.
     """
 
     def __init__(
@@ -400,8 +293,6 @@ class OrderStream:
         plan: _Plan,
         *,
         receive: MemoryObjectReceiveStream[tuple[_Entry, Order]],
-        checkpoint: Checkpoint | None,
-        resumed_from: CheckpointState | None,
         window_days: int,
         concurrency: int,
         window_concurrency: int,
@@ -412,9 +303,6 @@ class OrderStream:
         self._source = source
         self._plan = plan
         self._rx = receive
-        self._checkpoint = checkpoint
-        self.resumed_from = resumed_from
-        """The checkpoint state this import resumed, or ``None`` for a fresh start."""
         self._window_days = window_days
         self._concurrency = concurrency
         self._window_concurrency = window_concurrency
@@ -426,11 +314,10 @@ class OrderStream:
         bound = per_worker * concurrency
         if not ordered:
             bound = max(bound, _UNORDERED_AHEAD_MIN)
-        self._tracker = _Tracker(bound, plan.resume_last, set(plan.resume_done))
+        self._tracker = _Tracker(bound)
         self._next_seq = 0
         self._error: BaseException | None = None
         self._error_delivered = False
-        self._commit_lock = anyio.Lock()
 
     def __repr__(self) -> str:
         stats = self.stats
@@ -460,34 +347,6 @@ class OrderStream:
         counters.yielded += 1
         self._tracker.hand(entry)
         return order
-
-    def state(self) -> CheckpointState:
-        """The checkpoint :meth:`commit` would save now: everything received counts as done."""
-        last = self._tracker.last
-        plan = self._plan
-        return CheckpointState(
-            since=plan.since,
-            until=plan.until,
-            since_order_id=plan.since_order_id,
-            last_id=last.id if last is not None else None,
-            last_day=last.day if last is not None else None,
-            done=self._tracker.done_beyond(),
-            filters=plan.filters,
-        )
-
-    async def commit(self) -> CheckpointState:
-        """Mark every order received so far as done and save the checkpoint (if any).
-
-        Call it only once those orders are durably stored (e.g. after
-        :meth:`JsonLinesSink.flush`): a crash after ``commit`` never delivers
-        them again. A commit that has started finishes even if cancelled.
-        """
-        state = self.state()
-        if self._checkpoint is not None:
-            with anyio.CancelScope(shield=True):
-                async with self._commit_lock:
-                    await self._checkpoint.save(state)
-        return state
 
     # --- The machinery ---------------------------------------------------------------------
 
@@ -593,7 +452,6 @@ class OrderStream:
         current: set[str],
     ) -> None:
         counters = self._counters
-        plan = self._plan
         for key, day, order_id, wanted in listed:
             if order_id in current or order_id in previous:
                 counters.duplicates += 1
@@ -601,12 +459,7 @@ class OrderStream:
             current.add(order_id)
             counters.listed += 1
             entry = _Entry(order_id, key, day)
-            if (plan.resume_key is not None and key <= plan.resume_key) or (
-                order_id in plan.resume_done
-            ):
-                counters.already_done += 1
-                await self._tracker.add(entry, handed=True)
-            elif not wanted:
+            if not wanted:
                 counters.skipped += 1
                 await self._tracker.add(entry, handed=True)
             else:
@@ -694,7 +547,6 @@ async def import_orders(
     skip_ids: Collection[str] | Callable[[str], bool] | None = None,
     missing_merchant_order_id: bool = False,
     ordered: bool = False,
-    checkpoint: Checkpoint | None = None,
 ) -> AsyncIterator[OrderStream]:
     """Import every order of a period: list them, fetch each one's detail, hand them to you.
 
@@ -723,16 +575,12 @@ async def import_orders(
             ``since_order_id``, Zonos' own selector: the last two weeks).
         ordered: Yield in import order (placement day, then id) instead of as
             soon as each detail arrives. Holds at most ``4 * concurrency`` orders.
-        checkpoint: Resume from it when it holds a saved state, and save to it
-            on :meth:`OrderStream.commit`. A saved state supplies ``since`` (or
-            ``since_order_id``); passing a different one is refused.
 
     Yields:
         An :class:`OrderStream` to iterate; ``orders.stats`` tells the progress.
 
     Raises:
         InvalidRequestError: Conflicting or missing arguments (before any call).
-        CheckpointError: The checkpoint is unreadable, or belongs to another import.
         ZonosError: A listing or detail call failed (raised by the loop).
 
     Example::
@@ -755,7 +603,6 @@ async def import_orders(
     until_day = _utc_day(until, "until") if until is not None else None
     if since_order_id is not None and not isinstance(since_order_id, (str, int)):
         raise InvalidRequestError("since_order_id must be an order id such as '999-45678'")
-    filters = _fingerprint(test_orders, wanted_statuses, missing_merchant_order_id)
     if skip_ids is None:
         skip: Callable[[str], bool] | None = None
     elif callable(skip_ids):
@@ -774,22 +621,17 @@ async def import_orders(
             return False
         return not (skip is not None and skip(summary.id))
 
-    state = await checkpoint.load() if checkpoint is not None else None
     plan = _resolve(
         since=since_day,
         until=until_day,
         since_order_id=str(since_order_id) if since_order_id is not None else None,
         missing=missing_merchant_order_id,
-        filters=filters,
-        state=state,
     )
     out_tx, out_rx = anyio.create_memory_object_stream[tuple[_Entry, Order]](concurrency)
     stream = OrderStream(
         session,
         plan,
         receive=out_rx,
-        checkpoint=checkpoint,
-        resumed_from=state,
         window_days=window_days,
         concurrency=concurrency,
         window_concurrency=window_concurrency,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from importer_support import SINCE, make_fake, session_for
+from sync_support import SINCE, make_fake, session_for
 
-from zonos_async._pipeline import import_orders
+from zonos_async._sync._pipeline import import_orders
 
 
 @pytest.mark.anyio

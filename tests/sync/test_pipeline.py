@@ -10,7 +10,7 @@ import anyio
 import anyio.lowlevel
 import attrs
 import pytest
-from importer_support import (
+from sync_support import (
     NOW,
     SINCE,
     UNTIL,
@@ -28,7 +28,7 @@ from zonos_async import (
     OrderStatus,
     ZonosTimeoutError,
 )
-from zonos_async._pipeline import import_orders
+from zonos_async._sync._pipeline import import_orders
 
 pytestmark = pytest.mark.asyncio
 
@@ -247,8 +247,15 @@ async def test_failing_listing_fails_the_import_and_error_is_raised_at_exit_too(
             await collect(recorder, since=SINCE)
         with pytest.raises(ZonosTimeoutError):  # never iterated: raised when leaving
             async with import_orders(recorder, since=SINCE) as orders:
-                await anyio.sleep(0.01)
+                await until_stopped(orders)
         assert orders.stats.yielded == 0
+
+
+async def until_stopped(orders: object) -> None:
+    """Wait (not a fixed sleep: the machine may be slow) until a failure has stopped the import."""
+    with anyio.fail_after(10):
+        while getattr(orders, "_error", None) is None:  # noqa: ASYNC110 - a private flag
+            await anyio.sleep(0.001)
 
 
 async def test_the_loop_body_error_comes_out_unwrapped() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from importer_support import SINCE, UNTIL, make_fake, session_for
+from sync_support import SINCE, UNTIL, make_fake, session_for
 
 from zonos_async import InvalidRequestError, OrderNotFoundError, Session, UpdateResult
 from zonos_async._reconcile import reconcile
