@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
@@ -10,10 +13,29 @@ nox.options.reuse_existing_virtualenvs = True
 
 PACKAGE = "zonos_async"
 
+# Every Python the package claims (pyproject's classifiers): the oldest, the README's, the newest.
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 
-@nox.session
+
+def _find_pyenv_pythons() -> None:
+    """Put pyenv's real interpreters on PATH: its shims answer only for the active version."""
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    found = []
+    for version in PYTHONS:
+        candidates = root.glob(f"{version}.*/bin/python{version}")
+        newest = max(candidates, key=lambda path: int(path.parts[-3].split(".")[2]), default=None)
+        if newest is not None:
+            found.append(str(newest.parent))
+    if found:
+        os.environ["PATH"] = os.pathsep.join([*found, os.environ.get("PATH", "")])
+
+
+_find_pyenv_pythons()
+
+
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """The test suite, as the README runs it."""
+    """The test suite, as the README runs it, on every supported Python."""
     session.install("-e", ".[test]")
     session.run("python", "-m", "pytest", *session.posargs)
 
@@ -35,11 +57,14 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """The benchmark of issue 5 (``-- --quick``; ``-- --out docs/performance.md``).
+    """The benchmark (``-- --quick``; ``-- --out docs/performance.md`` rewrites the page).
 
-    Not among the default sessions. Bench-only clients are installed here, never by the package.
+    ``--out`` also writes the results (``docs/performance.json``) and the charts (matplotlib,
+    SVG); ``-- --render-from docs/performance.json --out docs/performance.md`` redraws them
+    without measuring. Not among the default sessions. Bench-only packages are installed here,
+    never by the package.
     """
-    session.install("-e", ".[fake-server,trio]", "aiohttp", "requests", "httpx2")
+    session.install("-e", ".[fake-server,trio]", "aiohttp", "requests", "httpx2", "matplotlib>=3.8")
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 

@@ -226,7 +226,7 @@ def _spread(results: ImportResults) -> tuple[float, float, float, bool | None]:
 
 
 def importer_target_rows(results: ImportResults) -> list[tuple[str, str, bool | None]]:
-    """The issue 6 rows of the Targets table: (target, measured, pass)."""
+    """The importer's rows of the Targets table: (target, measured, pass)."""
     if results.skipped:
         return []
     plan = results.plan
@@ -238,16 +238,16 @@ def importer_target_rows(results: ImportResults) -> list[tuple[str, str, bool | 
     sizes_ok = None if math.isnan(small + large) else max(small, large) <= RSS_LIMIT_MB
     relative = diff / small * 100 if small > 0 else math.nan
     return [
-        (f"issue 6: import {plan.wall_orders:,} orders at {plan.latency_ms:g} ms, "
+        (f"import {plan.wall_orders:,} orders at {plan.latency_ms:g} ms, "
          f"C={plan.concurrency}: wall ≤ {WALL_LIMIT:.2f}× bound (orders × latency / C + "
          "listing calls × latency)",
          f"{_fmt(wall, 2)} / {_fmt(bound, 2)} s = {_fmt(ratio, 2)}× "
          f"(vs one listing call: {_fmt(wall / strict, 2)}×)",
          None if math.isnan(ratio) else ratio <= WALL_LIMIT),
-        (f"issue 6: import {large_n:,} orders into JSON Lines: peak RSS growth ≤ "
+        (f"import {large_n:,} orders into JSON Lines: peak RSS growth ≤ "
          f"{RSS_LIMIT_MB:.0f} MB (and at {small_n:,})",
          f"{_fmt(large, 1)} MB ({_fmt(small, 1)} MB)", sizes_ok),
-        (f"issue 6: RSS growth at {small_n:,} and {large_n:,} orders "
+        (f"importer: RSS growth at {small_n:,} and {large_n:,} orders "
          f"({plan.orders_per_day:,.0f} a day) within ±10% "
          f"(or ≤ {RSS_NOISE_MB:g} MB apart when 10% is below that)",
          f"{_fmt(small, 1)} vs {_fmt(large, 1)} MB: Δ {_fmt(diff, 1)} MB "
@@ -258,7 +258,7 @@ def importer_target_rows(results: ImportResults) -> list[tuple[str, str, bool | 
 def render_importer(results: ImportResults) -> list[str]:
     """The "importer" section: Markdown lines."""
     plan = results.plan
-    out = ["### Table 5: the importer (`Session.import_orders` → `JsonLinesSink`, issue 6)", ""]
+    out = ["### The importer (`Session.import_orders` → `JsonLinesSink`)", ""]
     if results.skipped:
         return [*out, f"Not run: {results.skipped}.", ""]
     first = next(iter(results.ok(results.wall)), None) or next(

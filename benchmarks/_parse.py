@@ -1,5 +1,5 @@
 """Parse cost alone, no I/O: one orderDetail body into ``Order``, and a 100,000-order
-``orderNumbers`` answer into ``OrderNumbersPage``, through the same ``_protocol`` calls the
+``orderNumbers`` answer into ``OrderNumbersPage``, through the same ``protocol`` calls the
 session makes (``decode`` then ``parse_order`` / ``parse_order_numbers``).
 
     python -m benchmarks._parse '{"bodies": {"name": "path"}, "iterations": 3000,
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._common import FIRST_ORDER_NUMBER, SECRET, STORE
-from zonos_async import _protocol as protocol
+from zonos_async import protocol
 
 __all__ = ["big_order_numbers_body", "main"]
 

@@ -20,6 +20,7 @@ import contextlib
 import http.client
 import importlib.metadata
 import importlib.util
+import json
 import math
 import os
 import platform
@@ -31,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -462,106 +463,6 @@ def machine() -> list[str]:
     ]
 
 
-def render(plan: Plan, results: Results) -> str:
-    """The whole Markdown report."""
-    out: list[str] = []
-    add = out.append
-    smoke = " (**smoke run: tiny N, one process: not a measurement**)" if plan.quick else ""
-    add(f"Run {time.strftime('%Y-%m-%d %H:%M %Z')}, {results.seconds:.0f} s{smoke}")
-    add("")
-    add(
-        f"Load average (1/5/15 min) before: {results.load[0]}, after: {results.load[-1]}; "
-        "anything above ~2 (the bench's own two processes) means other work shared the cores "
-        "and wall-time figures are pessimistic (CPU-per-call figures are less affected)."
-    )
-    add("")
-    out += machine()
-    servers = results.servers
-    server_text = {
-        "fake": "the fake's answers (`FakeZonos.respond`) behind a minimal asyncio HTTP/1.1 "
-        "server (`benchmarks/_fake_server.py`), each distinct `orderDetail` answer computed by "
-        "the fake once, before the run, then served from memory (`--memo-reads`)",
-        "fake-uvicorn": "the fake (`FakeZonos.asgi_app` under uvicorn)",
-        "fake-cli": "the fake (`python -m zonos_async.testing serve`)",
-        "standin": "a canned fixture behind a minimal asyncio HTTP/1.1 server",
-    }[next(iter(servers.values()), "standin")]
-    add(
-        f"- Server: {server_text} over HTTP/1.1 on 127.0.0.1; orderDetail body "
-        f"{results.body_bytes:,} bytes; server CPU ≈ {_fmt(results.server_us(0))} µs per call "
-        f"at latency 0"
-    )
-    add(
-        f"- Each figure: median of {plan.repeats} fresh client process(es); client CPU is "
-        "`time.process_time()` around the timed calls only, after a warm-up that opens the "
-        "connections"
-    )
-    add("")
-    for backend, clients in (("asyncio", plan.asyncio_clients), ("trio", plan.trio_clients)):
-        if not clients:
-            continue
-        number = "1" if backend == "asyncio" else "3"
-        add(f"### Table {number}{'a' if backend == 'trio' else ''}: client CPU per call, "
-            f"latency 0 ({backend}, N = {plan.cpu_calls:,})")  # fmt: skip
-        add("")
-        cs = plan.cpu_concurrency
-        add("| client | " + " | ".join(f"CPU µs/call C={c}" for c in cs) + " | "
-            + " | ".join(f"calls/s C={c}" for c in cs) + " |")  # fmt: skip
-        add("|---|" + "---:|" * (2 * len(cs)))
-        for client in clients:
-            cells = [_fmt(results.cpu_us(backend, 0, client, c)) for c in cs]
-            cells += [_fmt(results.rate(backend, 0, client, c)) for c in cs]
-            add(f"| {_label_safe(client)} | " + " | ".join(cells) + " |")
-        add("")
-        ws = plan.wall_concurrency
-        ns = ", ".join(f"{plan.wall_calls(c):,}" for c in ws)
-        add(
-            f"### Table {'2' if backend == 'asyncio' else '3b'}: wall time / bound at "
-            f"{LATENCY_S * 1000:.0f} ms server latency ({backend})"
-        )
-        add("")
-        add(
-            f"bound = N × {LATENCY_S * 1000:.0f} ms / C, the time a perfect client needs; "
-            f"N = {ns} for C = {', '.join(map(str, ws))} (bound {plan.bound_s:g} s each)."
-        )
-        add("")
-        add("| client | " + " | ".join(f"wall/bound C={c}" for c in ws) + " |")
-        add("|---|" + "---:|" * len(ws))
-        for client in clients:
-            cells = [_fmt(results.ratio(backend, client, c), 2) for c in ws]
-            add(f"| {_label_safe(client)} | " + " | ".join(cells) + " |")
-        add("")
-    out += _render_parse(results.parse)
-    if results.importer is not None:
-        out += render_importer(results.importer)
-    out += _render_targets(plan, results)
-    return "\n".join(out) + "\n"
-
-
-def _render_parse(parse: dict[str, Any]) -> list[str]:
-    out = ["### Table 4: parse cost alone (no I/O; `_protocol.decode` + `parse_*`)", ""]
-    if "error" in parse:
-        return [*out, f"parse benchmark failed: {parse['error']}", ""]
-    out += ["| what | median |", "|---|---:|"]
-    for name, one in parse["orders"].items():
-        out += [
-            f"| orderDetail, {name} ({one['body_bytes']:,} B, {one['items']} items): "
-            f"`json.loads` alone | {one['json_loads_us']:.0f} µs |",
-            f"| … `decode` (JSON with `Decimal` money, error check) | {one['decode_us']:.0f} µs |",
-            f"| … `parse_order` (cattrs structuring) | {one['structure_us']:.0f} µs |",
-            f"| … **`decode` + `parse_order` → `Order`** | **{one['order_us']:.0f} µs** |",
-        ]
-    per_order = parse["big_total_ms"] * 1000 / parse["big_orders"]
-    out += [
-        f"| orderNumbers, {parse['big_orders']:,} orders with statuses "
-        f"({parse['big_bytes'] / 1e6:.1f} MB): `decode` | {parse['big_decode_ms']:,.0f} ms |",
-        f"| … `parse_order_numbers` | {parse['big_structure_ms']:,.0f} ms |",
-        f"| … **total → `OrderNumbersPage`** ({per_order:.1f} µs per order) "
-        f"| **{parse['big_total_ms']:,.0f} ms** |",
-        "",
-    ]
-    return out
-
-
 def _check(ok: bool | None) -> str:
     return "–" if ok is None else ("PASS" if ok else "**FAIL**")
 
@@ -586,62 +487,435 @@ def _target_rows(
         ok = None if math.isnan(ratio) else ratio <= limit
         rows.append((f"wall ≤ {limit:.2f}× bound at 50 ms, C={c}", _fmt(ratio, 2), ok))
     if parse_us is not None:
-        rows.append(("parse one orderDetail into `Order` ≤ 150 µs (the larger body of table 4)",
+        rows.append(("parse one orderDetail into `Order` ≤ 150 µs (the larger body below)",
                      f"{parse_us:.0f} µs",
                      parse_us <= 150))  # fmt: skip
     return rows
 
 
+# --- The page --------------------------------------------------------------------------------
+# Everything the page shows comes from a snapshot of the run (every run's numbers, the machine,
+# the labels), saved as JSON beside the page by ``--out``; ``--render-from`` draws the page and
+# its charts again from that file without measuring.
+
+SNAPSHOT_VERSION: Final = 1
+# Short client names for the charts (the tables use each client's full LABEL).
+SHORT_NAMES: Final = {
+    "zonos": "zonos_async",
+    "zonos_httpx": "zonos_async over httpx",
+    "httpx": "httpx, by hand",
+    "aiohttp": "aiohttp, by hand",
+    "requests": "requests (vendor style)",
+    "httpx2": "httpx2, by hand",
+    "floor": "floor: raw asyncio",
+}
+OURS: Final = ("zonos_async",)  # drawn in the site's colour
 TRIO_TOLERANCE: Final = 1.05
+MAX_COLUMNS: Final = 7  # a wider table is split in two: the page is ~800 px of text wide
 
 
-def _render_targets(plan: Plan, results: Results) -> list[str]:
-    out = ["### Targets (issue 5)", "", "| target | measured | |", "|---|---:|---|"]
+def snapshot(plan: Plan, results: Results) -> dict[str, Any]:
+    """Every run and what was around it, as JSON-able data: what the page is drawn from."""
+    clients = dict.fromkeys((*plan.asyncio_clients, *plan.trio_clients))
+    importer = results.importer
+    return {
+        "version": SNAPSHOT_VERSION,
+        "when": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "note": None,
+        "plan": {key: value for key, value in asdict(plan).items() if key != "importer"},
+        "labels": {client: _label_safe(client) for client in clients},
+        "machine": machine(),
+        "runs": [
+            {"backend": backend, "latency_ms": latency, "client": client, "c": c, **asdict(run)}
+            for (backend, latency, client, c), runs in results.runs.items()
+            for run in runs
+        ],
+        "parse": results.parse,
+        "servers": {str(latency): kind for latency, kind in results.servers.items()},
+        "body_bytes": results.body_bytes,
+        "seconds": results.seconds,
+        "load": results.load,
+        "importer": None
+        if importer is None
+        else {"markdown": render_importer(importer), "targets": importer_target_rows(importer)},
+    }
+
+
+def restore(snap: dict[str, Any]) -> tuple[Plan, Results]:
+    """The ``Plan`` and ``Results`` a snapshot was taken of (the importer stays rendered)."""
+    if snap.get("version") != SNAPSHOT_VERSION:
+        raise ValueError(f"snapshot version {snap.get('version')!r}, expected {SNAPSHOT_VERSION}")
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in snap["plan"].items()}
+    plan = Plan(**fields)
+    results = Results(
+        parse=snap["parse"],
+        servers={int(latency): kind for latency, kind in snap["servers"].items()},
+        body_bytes=snap["body_bytes"],
+        seconds=snap["seconds"],
+        load=list(snap["load"]),
+    )
+    for run in snap["runs"]:
+        numbers = {
+            k: v for k, v in run.items() if k not in ("backend", "latency_ms", "client", "c")
+        }
+        results.add((run["backend"], run["latency_ms"], run["client"], run["c"]), Run(**numbers))
+    return plan, results
+
+
+def render(plan: Plan, results: Results) -> str:
+    """The whole Markdown report (without charts: those need a page to sit beside)."""
+    return render_page(snapshot(plan, results))
+
+
+def render_page(snap: dict[str, Any], charts: Sequence[tuple[str, str]] = ()) -> str:
+    """The page: the verdict, the ``(file, caption)`` charts, the targets, then the figures."""
+    plan, results = restore(snap)
+    labels: dict[str, str] = snap["labels"]
+    targets = _targets(plan, results, snap)
+    out = ["# Performance", ""]
+    out += _verdict(plan, results, targets)
+    for path, caption in charts:
+        out += [f"![{caption}]({path})", ""]
+    out += ["## Targets", "", "| target | measured | |", "|---|---:|---|"]
+    out += [f"| {name} | {measured} | {_check(ok)} |" for name, measured, ok in targets]
+    out += ["", *_render_prototypes(plan, results, labels)]
+    out += ["## The figures", ""]
+    out += _render_client_tables(plan, results, labels)
+    out += _render_parse(results.parse)
+    if snap["importer"] is not None:
+        out += _fit_tables(snap["importer"]["markdown"])
+    out += _render_method(plan, results, snap)
+    return "\n".join(out) + "\n"
+
+
+def _verdict(
+    plan: Plan, results: Results, targets: list[tuple[str, str, bool | None]]
+) -> list[str]:
+    checked = [ok for _, _, ok in targets if ok is not None]
+    missed = [name for name, _, ok in targets if ok is False]
+    if plan.quick:
+        head = "**A smoke run (tiny N, one process): these figures are not a measurement.**"
+    elif missed:
+        head = f"**{len(missed)} of {len(checked)} targets missed**: " + "; ".join(missed) + "."
+    else:
+        head = f"**Every target holds** ({len(checked)} of {len(checked)}, table below)."
+    out = [head, ""]
+
+    def cpu(backend: str, client: str, c: int) -> float:
+        return results.cpu_us(backend, 0, client, c)
+
+    c = 10 if 10 in plan.cpu_concurrency else plan.cpu_concurrency[-1]
+    ours, aiohttp, httpx = (cpu("asyncio", name, c) for name in ("zonos", "aiohttp", "httpx"))
+    if not math.isnan(ours + aiohttp + httpx):
+        out.append(
+            f"- **CPU.** A `Session.order_detail` call (request, answer, parsed into a typed "
+            f"`Order`) costs {ours:,.0f} µs of client CPU at {c} concurrent calls: "
+            f"{ours / aiohttp:.2f}× hand-written aiohttp (which stops at a dict) and "
+            f"{httpx / ours:.1f}× less than hand-written httpx."
+        )
+    top = plan.wall_concurrency[-1]
+    ratios = {name: results.ratio("asyncio", name, top) for name in ("zonos", "httpx", "aiohttp")}
+    if not math.isnan(ratios["zonos"]):
+        peers = ", ".join(
+            f"hand-written {name}: {ratio:.2f}×"
+            for name, ratio in ratios.items()
+            if name != "zonos" and not math.isnan(ratio)
+        )
+        out.append(
+            f"- **Latency.** At {LATENCY_S * 1000:.0f} ms per answer, {top} concurrent calls take "
+            f"{ratios['zonos']:.2f}× the time a perfect client needs"
+            + (f" ({peers})." if peers else ".")
+        )
+    trio, trio_httpx = cpu("trio", "zonos", c), cpu("trio", "httpx", c)
+    if not math.isnan(trio + trio_httpx):
+        out.append(
+            f"- **trio.** {trio:,.0f} µs per call at C={c}, {trio / trio_httpx:.2f}× "
+            f"hand-written httpx; {results.ratio('trio', 'zonos', top):.2f}× the ideal time at "
+            f"C={top}."
+        )
+    orders = results.parse.get("orders", {})
+    if orders:
+        slowest = max(one["order_us"] for one in orders.values())
+        out.append(f"- **Parsing** an `orderDetail` answer into an `Order`: {slowest:.0f} µs.")
+    importer = [(name, measured) for name, measured, _ in targets if name.startswith("import ")]
+    if importer:
+        out.append(
+            "- **The importer** (`import_orders` into a JSON Lines file): "
+            + "; ".join(f"{name.split(':')[0]}: {measured}" for name, measured in importer)
+            + "."
+        )
+    out += [
+        "",
+        "All of it against the same fake Zonos over real HTTP on one machine, in one run: the "
+        "ratios compare; the absolute figures are this machine's ([how](#how-it-was-measured)).",
+        "",
+    ]
+    return out
+
+
+def _targets(
+    plan: Plan, results: Results, snap: dict[str, Any]
+) -> list[tuple[str, str, bool | None]]:
+    """(target, measured, pass) for every target the run can check."""
+    rows: list[tuple[str, str, bool | None]] = []
     orders = results.parse.get("orders", {})
     parse_us = max((o["order_us"] for o in orders.values()), default=None)
     if "zonos" in plan.asyncio_clients:
-        for name, measured, ok in _target_rows(results, "zonos", plan, parse_us):
-            out.append(f"| {name} | {measured} | {_check(ok)} |")
+        rows += _target_rows(results, "zonos", plan, parse_us)
     if {"zonos", "httpx"} <= set(plan.trio_clients):
         for c in plan.cpu_concurrency[1:]:
             ours = results.cpu_us("trio", 0, "zonos", c)
             peer = results.cpu_us("trio", 0, "httpx", c)
             ratio = ours / peer if peer else math.nan
-            ok = None if math.isnan(ratio) else ratio <= TRIO_TOLERANCE
-            out.append(
-                f"| trio: CPU/call no slower than hand-written httpx at C={c} "
-                f"(≤ {TRIO_TOLERANCE:.2f}×, run-to-run noise) | "
-                f"{_fmt(ours)} / {_fmt(peer)} µs = {_fmt(ratio, 2)}× | {_check(ok)} |"
-            )
+            rows.append((
+                f"trio: CPU/call no slower than hand-written httpx at C={c} "
+                f"(≤ {TRIO_TOLERANCE:.2f}×, run-to-run noise)",
+                f"{_fmt(ours)} / {_fmt(peer)} µs = {_fmt(ratio, 2)}×",
+                None if math.isnan(ratio) else ratio <= TRIO_TOLERANCE,
+            ))  # fmt: skip
         for c in plan.wall_concurrency[-2:]:
             ours, peer = results.ratio("trio", "zonos", c), results.ratio("trio", "httpx", c)
-            ok = None if math.isnan(ours + peer) else ours <= peer * TRIO_TOLERANCE
-            out.append(f"| trio: wall/bound no worse than hand-written httpx at 50 ms, C={c} | "
-                       f"{_fmt(ours, 2)} vs {_fmt(peer, 2)} | {_check(ok)} |")  # fmt: skip
-    if results.importer is not None:
-        for name, measured, ok in importer_target_rows(results.importer):
-            out.append(f"| {name} | {measured} | {_check(ok)} |")
-    out.append("")
-    protos = [
-        p
-        for p in ("proto_direct", "proto_transport", "proto_httpcore2", "proto_wire")
-        if p in plan.asyncio_clients
+            rows.append((
+                f"trio: wall/bound no worse than hand-written httpx at 50 ms, C={c}",
+                f"{_fmt(ours, 2)} vs {_fmt(peer, 2)}",
+                None if math.isnan(ours + peer) else ours <= peer * TRIO_TOLERANCE,
+            ))  # fmt: skip
+    if snap["importer"] is not None:
+        rows += [(name, measured, ok) for name, measured, ok in snap["importer"]["targets"]]
+    return rows
+
+
+def _render_prototypes(plan: Plan, results: Results, labels: dict[str, str]) -> list[str]:
+    protos = [p for p in PROTOTYPES if p in plan.asyncio_clients]
+    if not protos or "aiohttp" not in plan.asyncio_clients:
+        return []
+    names = [row[0] for row in _target_rows(results, protos[0], plan, None)]
+    out = [
+        "The same targets for the prototypes in `benchmarks/clients/` (informational: what the "
+        "session would reach with each design):",
+        "",
+        "| prototype | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
     ]
-    if protos and "aiohttp" in plan.asyncio_clients:
-        names = [row[0] for row in _target_rows(results, protos[0], plan, None)]
-        out += [
-            "The same targets for the prototypes in `benchmarks/clients/` (informational: "
-            "what the session would reach with each design):",
-            "",
-            "| prototype | " + " | ".join(names) + " |",
-            "|---|" + "---|" * len(names),
-        ]
-        for proto in protos:
-            rows = _target_rows(results, proto, plan, None)
-            out.append(f"| {_label_safe(proto)} | "
-                       + " | ".join(f"{m} {_check(ok)}" for _, m, ok in rows) + " |")  # fmt: skip
-        out.append("")
+    for proto in protos:
+        rows = _target_rows(results, proto, plan, None)
+        out.append(f"| {labels.get(proto, proto)} | "
+                   + " | ".join(f"{m} {_check(ok)}" for _, m, ok in rows) + " |")  # fmt: skip
+    return [*out, ""]
+
+
+def _client_table(
+    clients: Sequence[str],
+    labels: dict[str, str],
+    columns: Sequence[int],
+    cell: Callable[[str, int], str],
+) -> list[str]:
+    """One row per client, one ``C=`` column per concurrency."""
+    return [
+        "| client | " + " | ".join(f"C={c}" for c in columns) + " |",
+        "|---|" + "---:|" * len(columns),
+        *(
+            f"| {labels.get(client, client)} | "
+            + " | ".join(cell(client, c) for c in columns)
+            + " |"
+            for client in clients
+        ),
+        "",
+    ]
+
+
+def _render_client_tables(plan: Plan, results: Results, labels: dict[str, str]) -> list[str]:
+    out: list[str] = []
+    for backend, clients in (("asyncio", plan.asyncio_clients), ("trio", plan.trio_clients)):
+        if clients:
+            out += _render_backend_tables(backend, clients, plan, results, labels)
     return out
+
+
+def _render_backend_tables(
+    backend: str, clients: Sequence[str], plan: Plan, results: Results, labels: dict[str, str]
+) -> list[str]:
+    cs, ws = plan.cpu_concurrency, plan.wall_concurrency
+    return [
+        f"### Client CPU per call, µs ({backend}, latency 0, N = {plan.cpu_calls:,})",
+        "",
+        *_client_table(
+            clients, labels, cs, lambda client, c: _fmt(results.cpu_us(backend, 0, client, c))
+        ),
+        f"### Calls per second ({backend}, latency 0, one client process)",
+        "",
+        *_client_table(
+            clients, labels, cs, lambda client, c: _fmt(results.rate(backend, 0, client, c))
+        ),
+        f"### Wall time / ideal at {LATENCY_S * 1000:.0f} ms server latency ({backend})",
+        "",
+        f"ideal = N × {LATENCY_S * 1000:.0f} ms / C, the time a perfect client needs; "
+        f"N = {', '.join(f'{plan.wall_calls(c):,}' for c in ws)} for "
+        f"C = {', '.join(map(str, ws))} (ideal {plan.bound_s:g} s each).",
+        "",
+        *_client_table(
+            clients, labels, ws, lambda client, c: _fmt(results.ratio(backend, client, c), 2)
+        ),
+    ]
+
+
+def _render_parse(parse: dict[str, Any]) -> list[str]:
+    out = ["### Parse cost alone (no I/O; `protocol.decode` + `parse_*`)", ""]
+    if "error" in parse:
+        return [*out, f"parse benchmark failed: {parse['error']}", ""]
+    out += ["| what | median |", "|---|---:|"]
+    for name, one in parse["orders"].items():
+        out += [
+            f"| orderDetail, {name} ({one['body_bytes']:,} B, {one['items']} items): "
+            f"`json.loads` alone | {one['json_loads_us']:.0f} µs |",
+            f"| … `decode` (JSON with `Decimal` money, error check) | {one['decode_us']:.0f} µs |",
+            f"| … `parse_order` (cattrs structuring) | {one['structure_us']:.0f} µs |",
+            f"| … **`decode` + `parse_order` → `Order`** | **{one['order_us']:.0f} µs** |",
+        ]
+    per_order = parse["big_total_ms"] * 1000 / parse["big_orders"]
+    out += [
+        f"| orderNumbers, {parse['big_orders']:,} orders with statuses "
+        f"({parse['big_bytes'] / 1e6:.1f} MB): `decode` | {parse['big_decode_ms']:,.0f} ms |",
+        f"| … `parse_order_numbers` | {parse['big_structure_ms']:,.0f} ms |",
+        f"| … **total → `OrderNumbersPage`** ({per_order:.1f} µs per order) "
+        f"| **{parse['big_total_ms']:,.0f} ms** |",
+        "",
+    ]
+    return out
+
+
+def _fit_tables(lines: list[str], max_columns: int = MAX_COLUMNS) -> list[str]:
+    """``lines`` with every Markdown table wider than ``max_columns`` split into narrower ones."""
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        if not lines[index].startswith("|"):
+            out.append(lines[index])
+            index += 1
+            continue
+        end = index
+        while end < len(lines) and lines[end].startswith("|"):
+            end += 1
+        rows = [
+            [cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in lines[index:end]
+        ]
+        width = len(rows[0])
+        if width <= max_columns:
+            out += lines[index:end]
+        else:
+            step = max_columns - 1
+            for start in range(1, width, step):
+                for row in rows:
+                    row = row + [""] * (width - len(row))
+                    out.append("| " + " | ".join([row[0], *row[start : start + step]]) + " |")
+                if start + step < width:
+                    out.append("")
+        index = end
+    return out
+
+
+def _render_method(plan: Plan, results: Results, snap: dict[str, Any]) -> list[str]:
+    server_text = {
+        "fake": "the fake's answers (`FakeZonos.respond`) behind a minimal asyncio HTTP/1.1 "
+        "server (`benchmarks/_fake_server.py`), each distinct `orderDetail` answer computed by "
+        "the fake once, before the run, then served from memory (`--memo-reads`)",
+        "fake-uvicorn": "the fake (`FakeZonos.asgi_app` under uvicorn)",
+        "fake-cli": "the fake (`python -m zonos_async.testing`)",
+        "standin": "a canned fixture behind a minimal asyncio HTTP/1.1 server",
+    }[next(iter(results.servers.values()), "standin")]
+    out = [
+        "## How it was measured",
+        "",
+        "How much CPU a `Session.order_detail` call costs, and how close to the latency bound "
+        "many concurrent calls get, beside hand-written httpx, aiohttp and the vendor's "
+        "`requests` style, all against the same fake Zonos over real HTTP in one run. The "
+        "harness lives in `benchmarks/` and is described in `benchmarks/run.py`.",
+        "",
+        f"Run {snap['when']}, {results.seconds:.0f} s. Load average (1/5/15 min) before: "
+        f"{results.load[0]}, after: {results.load[-1]}; anything above ~2 (the bench's own two "
+        "processes) means other work shared the cores and wall-time figures are pessimistic "
+        "(CPU-per-call figures are less affected).",
+        "",
+        *snap["machine"],
+        f"- Server: {server_text} over HTTP/1.1 on 127.0.0.1; orderDetail body "
+        f"{results.body_bytes:,} bytes; server CPU ≈ {_fmt(results.server_us(0))} µs per call "
+        "at latency 0",
+        f"- Each figure: median of {plan.repeats} fresh client process(es); client CPU is "
+        "`time.process_time()` around the timed calls only, after a warm-up that opens the "
+        "connections",
+        "",
+    ]
+    if snap.get("note"):
+        out += [f"**Note.** {snap['note']}", ""]
+    out += [
+        "Measure again with `nox -s bench -- --out docs/performance.md` (about 15 minutes): it "
+        "rewrites this page, the saved results `docs/performance.json` and the charts. Redraw "
+        "the page from the saved results, measuring nothing, with "
+        "`python benchmarks/run.py --render-from docs/performance.json --out docs/performance.md`"
+        " (the charts need matplotlib, which `nox -s bench` installs).",
+        "",
+    ]
+    return out
+
+
+def write_page(snap: dict[str, Any], page: Path) -> str:
+    """Write ``page``, its snapshot (``page.json``) and its charts (``page-*.svg``)."""
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.with_suffix(".json").write_text(json.dumps(snap, indent=1, sort_keys=True) + "\n")
+    text = render_page(snap, _draw_charts(snap, page))
+    page.write_text(text)
+    return text
+
+
+def _draw_charts(snap: dict[str, Any], page: Path) -> list[tuple[str, str]]:
+    """The page's charts as ``(file name, caption)``; none without matplotlib."""
+    try:
+        from benchmarks import _charts
+    except ImportError:  # pragma: no cover - the charts are the bench session's
+        return []
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("note: no matplotlib, so no charts (nox -s bench installs it)", file=sys.stderr)
+        return []
+    plan, results = restore(snap)
+
+    def short(client: str) -> str:
+        return SHORT_NAMES.get(client, client)
+
+    concurrent = [c for c in plan.cpu_concurrency if c > 1] or list(plan.cpu_concurrency)
+    cpu = {
+        short(client): {c: results.cpu_us("asyncio", 0, client, c) for c in concurrent}
+        for client in plan.asyncio_clients
+        if client != "requests"  # one call at a time: nothing at C > 1
+    }
+    walls = {
+        backend: {
+            short(client): {c: results.ratio(backend, client, c) for c in plan.wall_concurrency}
+            for client in clients
+            if client != "requests"
+        }
+        for backend, clients in (("asyncio", plan.asyncio_clients), ("trio", plan.trio_clients))
+        if clients
+    }
+    cpu_svg = _charts.cpu_chart(
+        cpu,
+        concurrent,
+        page.with_name(f"{page.stem}-cpu.svg"),
+        ours=OURS,
+        title="Client CPU per orderDetail call (asyncio, latency 0)",
+    )
+    wall_svg = _charts.wall_chart(
+        walls,
+        page.with_name(f"{page.stem}-wall.svg"),
+        ours=OURS,
+        title=f"Wall time / ideal at {LATENCY_S * 1000:.0f} ms per answer",
+    )
+    return [
+        (cpu_svg.name, "Client CPU per call at 10 and 100 concurrent calls (log scale)"),
+        (wall_svg.name, "Wall time over the ideal time, by concurrency (log scale)"),
+    ]
 
 
 def _measure_importer(plan: ImportPlan, log: Callable[[str], None]) -> ImportResults:
@@ -649,17 +923,6 @@ def _measure_importer(plan: ImportPlan, log: Callable[[str], None]) -> ImportRes
     if not _fake_available():
         return ImportResults(plan, skipped="the importer needs the fake (zonos_async.testing)")
     return measure_importer(plan, serve, _cpus(), log)
-
-
-INTRO: Final = """# Performance
-
-How much CPU a `Session.order_detail` call costs, and how close to the latency bound many
-concurrent calls get, beside hand-written httpx, aiohttp and the vendor's `requests` style, all
-against the same fake Zonos over real HTTP in one run. Regenerate this page with
-`nox -s bench -- --out docs/performance.md` (or `python benchmarks/run.py --out ...`); the
-harness lives in `benchmarks/` and is described in `benchmarks/run.py`.
-
-"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -689,7 +952,16 @@ def main(argv: list[str] | None = None) -> int:
         "`python -m zonos_async.testing serve` as is; standin: canned fixture answers "
         "(see benchmarks/_fake_server.py)",
     )  # fmt: skip
+    parser.add_argument(
+        "--render-from", type=Path, metavar="JSON",
+        help="measure nothing: draw the page (--out, default beside JSON) from saved results",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.render_from is not None:
+        page = args.out or args.render_from.with_suffix(".md")
+        write_page(json.loads(args.render_from.read_text()), page)
+        print(f"wrote {page}", file=sys.stderr)
+        return 0
     # SIGTERM unwinds like Ctrl-C, so every server and client process started is stopped.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     args.quick = args.quick or os.environ.get("BENCH_SMOKE") == "1"
@@ -721,11 +993,10 @@ def main(argv: list[str] | None = None) -> int:
     results = measure(plan, kind, log)
     if plan.importer is not None:
         results.importer = _measure_importer(plan.importer, log)
-    report = render(plan, results)
-    print(report)
+    snap = snapshot(plan, results)
+    print(render_page(snap))
     if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(INTRO + report)
+        write_page(snap, args.out)
     failed = [key for key, runs in results.runs.items() if all(r.error for r in runs)]
     importer_failed = results.importer is not None and results.importer.failed()
     return 1 if args.quick and (failed or importer_failed) else 0

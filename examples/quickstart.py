@@ -1,8 +1,8 @@
 """The four calls, end to end.
 
-With ZONOS_STORE_ID and ZONOS_SECRET set this talks to Zonos (read-only unless you pass
---write). Without them it answers from the vendor's documented example payloads through
-``httpx.MockTransport``, so it runs anywhere.
+With ZONOS_STORE_ID and ZONOS_SECRET set this talks to Zonos, or to ZONOS_BASE_URL if set
+(read-only unless you pass --write). Without them it answers from the vendor's documented
+example payloads through ``httpx.MockTransport``, so it runs anywhere.
 
     python examples/quickstart.py
 """
@@ -76,6 +76,10 @@ async def main() -> None:
             return
         order = await zonos.order_detail(page.orders[0].id)
         print(f"{order.id}: {order.status} - {order.status.description}")
+        if order.response is not None:
+            answer = order.response
+            print(f"  (HTTP {answer.status_code} in {answer.elapsed * 1000:.1f} ms)")
+        print(f"  safe to log: {order!r}")
         print(f"  ship to {order.name}, {order.city} {order.country_code}")
         print(f"  total {order.grand_total}")
         for item in order.items:

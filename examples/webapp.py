@@ -133,9 +133,13 @@ async def handle_order(zonos: zonos_async.Session, shop: Shop, order: Order) -> 
 
 # --8<-- [start:route]
 async def thank_you(request: Request) -> HTMLResponse:
-    zonos: zonos_async.Session = request.app.state.zonos
-    shop: Shop = request.app.state.shop
-    order_id = request.query_params.get("orderId", "").strip()
+    order_id = request.query_params.get("orderId", "")
+    return await success_page(request.app.state.zonos, request.app.state.shop, order_id)
+
+
+async def success_page(zonos: zonos_async.Session, shop: Shop, order_id: str) -> HTMLResponse:
+    """The page for ``?orderId=...``; any framework's route can return it."""
+    order_id = order_id.strip()
     if not order_id:
         return page(400, "Order not found", "This link has no order number.")
     try:

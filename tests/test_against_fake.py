@@ -14,11 +14,12 @@ import pytest_asyncio
 from conftest import catalog
 
 import zonos_async
-from zonos_async import OrderStatus, Session
-from zonos_async import _protocol as protocol
+from zonos_async import OrderStatus, Session, protocol
 from zonos_async.testing import FakeClock, FakeZonos
 
 pytestmark = pytest.mark.asyncio
+
+WRONG_SECRET = "00000000-1111-2222-3333-444444444444"  # a GUID, so only Zonos can refuse it
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -59,6 +60,10 @@ async def test_date_windows_are_inclusive_utc_days(fake: FakeZonos, zonos: Sessi
     assert first in page.ids and last in page.ids
     assert after not in page.ids
     assert all(s.placed_at.date() == day for s in page.orders)
+    as_text = await zonos.order_numbers(since_date="2026-11-02", through_date="2026-11-02")
+    assert as_text.ids == page.ids
+    as_datetime = await zonos.order_numbers(since_date=start + timedelta(hours=23))
+    assert set(page.ids) <= set(as_datetime.ids)
 
 
 async def test_since_order_id_is_exclusive(fake: FakeZonos, zonos: Session) -> None:
@@ -154,6 +159,11 @@ async def test_lookup_by_reference(fake: FakeZonos, zonos: Session) -> None:
     assert info.value.reference_id == "cart-0000"
 
 
+async def test_lookup_by_a_numeric_reference(fake: FakeZonos, zonos: Session) -> None:
+    order_id = fake.add_order(reference_id="12345")
+    assert (await zonos.order_detail(reference_id=12345)).id == order_id
+
+
 @pytest.mark.parametrize(
     ("call", "cls"),
     [
@@ -172,7 +182,7 @@ async def test_unknown_orders(zonos: Session, call: Any, cls: type[Exception]) -
 
 
 async def test_wrong_secret_everywhere(fake: FakeZonos) -> None:
-    async with Session(fake.store, "not-the-secret", transport=fake.transport()) as zonos:
+    async with Session(fake.store, WRONG_SECRET, transport=fake.transport()) as zonos:
         for call in (
             zonos.order_numbers(since_order_id=1),
             zonos.order_detail(1),
@@ -334,3 +344,31 @@ async def test_clock_drives_the_two_week_window() -> None:
         assert order_id in (await zonos.order_numbers(missing_merchant_order_id=True)).ids
         clock.advance(timedelta(days=2))
         assert order_id not in (await zonos.order_numbers(missing_merchant_order_id=True)).ids
+
+
+async def test_every_result_and_api_error_carries_its_http_answer(
+    fake: FakeZonos, zonos: Session
+) -> None:
+    first = fake.order_ids()[0]
+    order = await zonos.order_detail(first)
+    page = await zonos.order_numbers(since_order_id=first)
+    update = await zonos.update_merchant_order_id(first, "M-7")
+    for result, endpoint in [
+        (order, "orderDetail"),
+        (page, "orderNumbers"),
+        (update, "updateMerchantOrderId"),
+    ]:
+        response = result.response
+        assert response is not None
+        assert (response.endpoint, response.status_code) == (endpoint, 200)
+        assert response.headers["Content-Type"].startswith("application/json")
+        assert response.headers["content-type"] == response.headers["Content-Type"]
+        assert 0 <= response.elapsed < 60
+        assert "headers" not in repr(response)
+    with pytest.raises(zonos_async.OrderNotFoundError) as v2:
+        await zonos.order_detail("999-1")
+    with pytest.raises(zonos_async.OrderNotFoundError) as v1:
+        await zonos.update_merchant_order_id("999-1", "M-8")
+    assert v2.value.response is not None and v2.value.response.status_code == 400
+    assert v1.value.response is not None and v1.value.response.status_code == 200
+    assert v1.value.response.endpoint == "updateMerchantOrderId"

@@ -24,4 +24,7 @@ def test_quickstart_runs_without_credentials() -> None:
     assert "2 orders (1 test)" in done.stdout
     assert "Updated Order: 99991 to new order status: VENDOR_PREPARING_ORDER" in done.stdout
     assert "refused before sending" in done.stdout
+    assert "(HTTP 200 in " in done.stdout
+    assert "safe to log: Order(id='999-99991'" in done.stdout
+    assert "erika@example.com" not in done.stdout.split("safe to log:")[1].split("\n")[0]
     assert "f5bde245" not in done.stdout + done.stderr

@@ -11,7 +11,7 @@ from conftest import load
 
 from zonos_async import Order, OrderNumbersPage, OrderStatus, ResponseParseError
 from zonos_async._converter import make_converter, parse_timestamp
-from zonos_async._protocol import parse_order, parse_order_numbers
+from zonos_async.protocol import parse_order, parse_order_numbers
 
 strict = make_converter(forbid_extra_keys=True)
 
@@ -214,7 +214,92 @@ def test_bad_timestamps(bad: object) -> None:
 
 
 def test_secret_is_not_in_credentials_repr() -> None:
-    from zonos_async._protocol import Credentials
+    from zonos_async.protocol import Credentials
 
     creds = Credentials.of(999, "f5bde245-f55e-414d-b722-80b25161c12c")
     assert "f5bde245" not in repr(creds)
+
+
+# --- Loose but not silent: what mutation testing showed untested ------------------------------
+
+
+def test_items_null_is_no_items() -> None:
+    order = parse_order(order_with(items=None, notes=None), no_redact)
+    assert order.items == ()
+    assert order.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("key", "attribute"),
+    [("grandTotal", "grand_total"), ("shippingTotal", "shipping_total"), ("boxCount", "box_count")],
+)
+def test_an_empty_string_in_an_optional_number_is_none(key: str, attribute: str) -> None:
+    order = parse_order(order_with(**{key: ""}), no_redact)
+    assert getattr(order, attribute) is None
+    assert order.id == "999-100232"  # the rest of the order is still read
+
+
+def test_an_empty_string_in_an_optional_timestamp_is_none() -> None:
+    data = load("orderNumbers-response-statuses.json")
+    data["orders"][0]["orderStatusDate"] = ""
+    data["orders"][0]["orderStatus"] = ""
+    page = parse_order_numbers(data, no_redact)
+    assert page.orders[0].status_changed_at is None
+    assert page.orders[0].status is None
+    assert page.orders[1].status_changed_at is not None
+
+
+@pytest.mark.parametrize("key", ["name", "email", "merchantOrderId", "sku"])
+def test_a_boolean_in_a_text_field_is_an_error_not_none(key: str) -> None:
+    changes: dict[str, Any] = {key: True}
+    where = f"$.order.{key}"
+    if key == "sku":
+        changes = {"items": [{"sku": False, "quantity": 1, "unitPrice": 1}]}
+        where = "$.order.items[0].sku"
+    with pytest.raises(ResponseParseError) as info:
+        parse_order(order_with(**changes), no_redact)
+    assert [p.rsplit(" @ ", 1)[1] for p in info.value.problems] == [where]
+    assert "expected a string, got bool" in str(info.value)
+
+
+# --- No personal data in a repr ---------------------------------------------------------------
+
+PERSONAL_KEYS = (
+    "name", "company", "email", "phone", "address1", "address2", "city", "zip", "billingName",
+    "billingCompany", "billingEmail", "billingPhone", "billingAltPhone", "billingAddress1",
+    "billingCity", "billingZip",
+)  # fmt: skip
+
+
+def test_an_order_repr_shows_what_identifies_it_and_no_personal_data() -> None:
+    data = load("orderDetail-response-full.json")
+    data["order"].update(birthDate="1970-01-01", nationalIdentifier="X1234567")
+    order = parse_order(data, no_redact)
+    shown = " ".join(
+        repr(thing)
+        for thing in (order, order.shipping_address, order.billing_address, order.notes, [order])
+    )
+    personal = [data["order"][key] for key in (*PERSONAL_KEYS, "birthDate", "nationalIdentifier")]
+    personal += [note["note"] for note in data["order"]["notes"]]
+    assert [value for value in personal if value in shown] == []
+    assert repr(order) == (
+        "Order(id='999-100231', status='IGLOBAL_ORDER_IN_PROCESS', test_order=False, "
+        "items_total=Decimal('118.9'), shipping_total=Decimal('24.5'), "
+        "duty_taxes_total=Decimal('31.18'), grand_total=Decimal('169.58'), "
+        "foreign_currency_code='EUR', items=3, <personal data hidden>)"
+    )
+    assert repr(order.shipping_address) == "Address(country_code='DE', <personal data hidden>)"
+    assert str(order) == repr(order)
+    # The data itself stays on the object.
+    assert order.email == "erika.mustermann@example.com"
+    assert order.notes[0].note == data["order"]["notes"][0]["note"]
+    assert order.national_identifier == "X1234567"
+
+
+def test_response_info_reads_headers_in_any_case_whatever_the_transport_gave() -> None:
+    from zonos_async import ResponseInfo
+
+    info = ResponseInfo("orderDetail", 200, {"content-type": "application/json"}, 0.25)
+    assert info.headers["Content-Type"] == info.headers["content-type"] == "application/json"
+    assert info.headers is info.headers  # built once
+    assert repr(info) == "ResponseInfo(endpoint='orderDetail', status_code=200, elapsed=0.25)"

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import zonos_async
-from zonos_async import _protocol as protocol
+from zonos_async import protocol
 
 JSON = st.recursive(
     st.none()

@@ -6,11 +6,12 @@ import json
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+import httpx
 import pytest
 from conftest import STORE, catalog
 
 import zonos_async as z
-from zonos_async import _protocol as protocol
+from zonos_async import protocol
 
 ENDPOINTS = {
     "orderNumbers": protocol.ORDER_NUMBERS,
@@ -21,57 +22,60 @@ ENDPOINTS = {
 
 # Every error text of the catalog, and the class (plus facts) it must map to.
 EXPECTED: dict[str, tuple[type[z.ZonosAPIError], dict[str, Any]]] = {
-    "could not parse input": (z.InvalidPostBodyError, {}),
-    "Invalid post body": (z.InvalidPostBodyError, {}),
+    "could not parse input": (z.RequestRejectedError, {"parameter": None}),
+    "Invalid post body": (z.RequestRejectedError, {"parameter": None}),
     "Invalid security credentials": (z.InvalidCredentialsError, {}),
-    "orderId: 999-99999 is not a valid orderId": (z.InvalidOrderIdError, {"order_id": "999-99999"}),
+    "orderId: 999-99999 is not a valid orderId": (
+        z.RequestRejectedError,
+        {"order_id": "999-99999", "parameter": "orderId"},
+    ),
     "Couldn't find order for sinceOrderId: 999999": (z.OrderNotFoundError, {"order_id": "999999"}),
     "Parameter orderId or referenceId is required.": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "orderId or referenceId"},
     ),
     "Parameter orderId or referenceId is required": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "orderId or referenceId"},
     ),
     "Cannot specify both Parameters orderId and referenceId.": (
-        z.ConflictingParametersError,
+        z.RequestRejectedError,
         {"parameter": "orderId and referenceId"},
     ),
     "Cannot specify both Parameters orderId and referenceId": (
-        z.ConflictingParametersError,
+        z.RequestRejectedError,
         {"parameter": "orderId and referenceId"},
     ),
     "Could not process order details.": (z.ZonosProcessingError, {}),
     "Could not process order details": (z.ZonosProcessingError, {}),
     "Could not process order numbers.": (z.ZonosProcessingError, {}),
     "Parameter sinceDate, sinceOrderId or missingMerchantOrderId is required": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "sinceDate, sinceOrderId or missingMerchantOrderId"},
     ),
     "Cannot specify both Parameters sinceDate and sinceOrderId": (
-        z.ConflictingParametersError,
+        z.RequestRejectedError,
         {"parameter": "sinceDate and sinceOrderId"},
     ),
     "Parameter throughDate requires sinceDate": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "sinceDate"},
     ),
     "Could not find an order with orderId: 999-99999": (
         z.OrderNotFoundError,
         {"order_id": "999-99999"},
     ),
-    "Parameter store is required": (z.MissingParameterError, {"parameter": "store"}),
+    "Parameter store is required": (z.RequestRejectedError, {"parameter": "store"}),
     "Could not find an order with referenceId: cart-4711": (
         z.OrderNotFoundError,
         {"reference_id": "cart-4711", "order_id": None},
     ),
     "Parameter orderId is required to processUpdateMerchantOrderId": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "orderId"},
     ),
     "Parameter merchantOrderId is required to updateMerchantOrderId.": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "merchantOrderId"},
     ),
     "Could not retrieve order to updateMerchantOrderId for orderId: 999-99999": (
@@ -80,11 +84,11 @@ EXPECTED: dict[str, tuple[type[z.ZonosAPIError], dict[str, Any]]] = {
     ),
     "Could not process update merchant order id.": (z.ZonosProcessingError, {}),
     "Parameter orderId required for updateVendorOrderStatus": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "orderId"},
     ),
     "Parameter orderStatus required for updateVendorOrderStatus.": (
-        z.MissingParameterError,
+        z.RequestRejectedError,
         {"parameter": "orderStatus"},
     ),
     "Could not retrieve order to updateVendorOrderStatus from orderId: 999-99999": (
@@ -98,8 +102,8 @@ EXPECTED: dict[str, tuple[type[z.ZonosAPIError], dict[str, Any]]] = {
         {"requested_status": z.OrderStatus.VENDOR_CANCELLATION_REQUEST},
     ),
     "Cannot update order status to invalid status: NEW_ORDER_STATUS": (
-        z.StatusNotSettableError,
-        {"requested_status": z.OrderStatus("NEW_ORDER_STATUS")},
+        z.RequestRejectedError,
+        {"parameter": "orderStatus"},
     ),
     "OrderId: 999-99999 already has current status: VENDOR_SHIPMENT_READY": (
         z.StatusUnchangedError,
@@ -115,8 +119,8 @@ EXPECTED: dict[str, tuple[type[z.ZonosAPIError], dict[str, Any]]] = {
         },
     ),
     "New Status: NEW_ORDER_STATUS is not a valid order status": (
-        z.UnknownStatusError,
-        {"requested_status": z.OrderStatus("NEW_ORDER_STATUS")},
+        z.RequestRejectedError,
+        {"parameter": "orderStatus"},
     ),
     "Could not process updateVendorOrderStatus.": (z.ZonosProcessingError, {}),
 }
@@ -177,8 +181,6 @@ def test_unknown_error_text_is_still_an_api_error() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "cls", "said"),
     [
-        (406, b"<html><body>Not Acceptable</body></html>", z.NotAcceptableError, "Accept"),
-        (415, b"<html>Unsupported</html>", z.UnsupportedMediaTypeError, "Content-Type"),
         (429, b"slow down", z.RateLimitedError, "rate limited"),
         (500, b"<html>Internal</html>", z.ServerError, "server error"),
         (503, b"", z.ServerError, "server error"),
@@ -202,6 +204,22 @@ def test_strange_answers(status: int, body: bytes, cls: type[z.ZonosError], said
     assert error.excerpt == body.decode()[:200]
 
 
+@pytest.mark.parametrize(
+    ("status", "body", "header"),
+    [
+        (406, b"<html><body>Not Acceptable</body></html>", "Accept"),
+        (415, b"<p>no</p>", "Content-Type"),
+    ],
+)
+def test_refused_headers_are_a_rejected_request(status: int, body: bytes, header: str) -> None:
+    with pytest.raises(z.RequestRejectedError) as info:
+        protocol.decode(protocol.ORDER_NUMBERS, status, {}, body, str)
+    error = info.value
+    assert (error.status_code, error.parameter, error.endpoint) == (status, header, "orderNumbers")
+    assert f"HTTP {status}: Zonos refused the {header} header" in str(error)
+    assert body.decode() in error.message
+
+
 def test_retry_after_is_read() -> None:
     with pytest.raises(z.RateLimitedError) as info:
         protocol.decode(protocol.ORDER_DETAIL, 429, {"retry-after": "7"}, b"", str)
@@ -209,7 +227,7 @@ def test_retry_after_is_read() -> None:
 
 
 def test_excerpt_is_short_and_redacted() -> None:
-    creds = protocol.Credentials.of(STORE, "s3cr3t-guid")
+    creds = protocol.Credentials.of(STORE, "s3cr3t-guid", validate_secret=False)
     body = b"<html>" + b"echo s3cr3t-guid " * 100 + b"</html>"
     with pytest.raises(z.ServerError) as info:
         protocol.decode(protocol.ORDER_DETAIL, 502, {}, body, creds.redact)
@@ -256,6 +274,15 @@ def test_invalid_request_error_is_a_value_error() -> None:
     [
         ({"since_date": date(2015, 1, 1)}, {"sinceDate": "20150101"}),
         ({"since_date": "20150101"}, {"sinceDate": "20150101"}),
+        ({"since_date": "2015-01-01"}, {"sinceDate": "20150101"}),
+        ({"since_date": " 2015-01-01\n"}, {"sinceDate": "20150101"}),
+        (
+            {"since_date": "2015-01-01", "through_date": "2015-06-01"},
+            {"sinceDate": "20150101", "throughDate": "20150601"},
+        ),
+        ({"since_date": "2015-01-01T23:00:00-07:00"}, {"sinceDate": "20150102"}),
+        ({"since_date": "2015-01-01T23:00:00Z"}, {"sinceDate": "20150101"}),
+        ({"since_date": datetime(2015, 1, 1, 1, tzinfo=timezone.utc)}, {"sinceDate": "20150101"}),
         (
             {"since_date": date(2015, 1, 1), "through_date": date(2015, 6, 1)},
             {"sinceDate": "20150101", "throughDate": "20150601"},
@@ -289,10 +316,13 @@ def test_order_numbers_fields(kwargs: dict[str, Any], expected: dict[str, Any]) 
         ({"through_date": date(2015, 1, 1)}, "through_date needs since_date"),
         ({"through_date": date(2015, 1, 1), "missing_merchant_order_id": True}, "needs since_date"),
         ({"since_date": date(2015, 2, 1), "through_date": date(2015, 1, 1)}, "is before"),
-        ({"since_date": "2015-01-01"}, "yyyymmdd"),
+        ({"since_date": "01/01/2015"}, "not a real date such as '2026-11-01'"),
         ({"since_date": "20150231"}, "not a real date"),
-        ({"since_date": 20150101}, "must be a datetime.date"),
+        ({"since_date": "2015-02-31"}, "not a real date"),
+        ({"since_date": ""}, "not a real date"),
+        ({"since_date": 20150101}, "must be a date, a datetime or a string"),
         ({"since_date": datetime(2015, 1, 1)}, "naive datetime"),
+        ({"since_date": "2015-01-01T10:00:00"}, "naive datetime"),
         ({"since_order_id": "998-1"}, "belongs to store 998"),
     ],
 )
@@ -304,6 +334,7 @@ def test_order_numbers_refused(kwargs: dict[str, Any], said: str) -> None:
 def test_order_detail_fields() -> None:
     assert protocol.order_detail_fields(STORE, "1", None) == {"orderId": "999-1"}
     assert protocol.order_detail_fields(STORE, None, "cart-1") == {"referenceId": "cart-1"}
+    assert protocol.order_detail_fields(STORE, None, 12345) == {"referenceId": "12345"}
     for order_id, reference_id in [(None, None), ("1", "cart-1")]:
         with pytest.raises(z.InvalidRequestError, match="exactly one"):
             protocol.order_detail_fields(STORE, order_id, reference_id)
@@ -339,6 +370,11 @@ def test_update_fields() -> None:
         (True, "x", "numeric store id"),
         (999, "", "secret must be"),
         (999, None, "secret must be"),
+        (999, "bogus", "not a GUID"),
+        (999, "f5bde245-f55e-414d-b722-80b25161c12", "not a GUID"),  # one digit short
+        (999, "{f5bde245-f55e-414d-b722-80b25161c12c}", "not a GUID"),
+        (999, "f5bde245f55e414db72280b25161c12c", "not a GUID"),
+        (999, "f5bde245-f55e-414d-b722-80b25161c12c\nx", "not a GUID"),
     ],
 )
 def test_bad_credentials(store: object, secret: object, said: str) -> None:
@@ -346,6 +382,58 @@ def test_bad_credentials(store: object, secret: object, said: str) -> None:
         protocol.Credentials.of(store, secret)
 
 
+def test_the_secret_is_stripped_and_never_echoed() -> None:
+    guid = "F5BDE245-f55e-414d-b722-80b25161c12c"
+    assert protocol.Credentials.of(999, f"  {guid}\n").secret == guid
+    with pytest.raises(z.InvalidRequestError) as info:
+        protocol.Credentials.of(999, "hunter2-but-longer")
+    assert "hunter2" not in str(info.value)
+    assert "validate_secret=False" in str(info.value)
+    assert protocol.Credentials.of(999, " tok:en ", validate_secret=False).secret == "tok:en"
+
+
 def test_encode_puts_credentials_first_as_strings() -> None:
-    body = protocol.encode(protocol.Credentials.of("999", "s"), {"orderId": "999-1"})
+    credentials = protocol.Credentials.of("999", "s", validate_secret=False)
+    body = protocol.encode(credentials, {"orderId": "999-1"})
     assert body == b'{"store":"999","secret":"s","orderId":"999-1"}'
+
+
+# --- The core on its own, over plain httpx ----------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_the_core_drives_zonos_over_plain_httpx_without_a_session() -> None:
+    from zonos_async.testing import DOC_SECRET, FakeZonos
+
+    fake = FakeZonos.seeded(orders=5, seed=3)
+    credentials = protocol.Credentials.of(fake.store, DOC_SECRET)
+
+    async def call(
+        http: httpx.AsyncClient, endpoint: protocol.Endpoint, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        answer = await http.post(
+            endpoint.path, content=protocol.encode(credentials, fields), headers=protocol.HEADERS
+        )
+        return protocol.decode(
+            endpoint, answer.status_code, answer.headers, answer.content, credentials.redact
+        )
+
+    async with httpx.AsyncClient(base_url="http://zonos.test", transport=fake.transport()) as http:
+        fields = protocol.order_numbers_fields(
+            credentials.store, since_date=date(2000, 1, 1), statuses=True
+        )
+        page = protocol.parse_order_numbers(
+            await call(http, protocol.ORDER_NUMBERS, fields), credentials.redact
+        )
+        assert len(page) == 5
+        first = page.orders[0]
+        fields = protocol.order_detail_fields(credentials.store, first.id, None)
+        order = protocol.parse_order(
+            await call(http, protocol.ORDER_DETAIL, fields), credentials.redact
+        )
+        assert order.id == first.id
+        assert order.status == first.status
+        fields = protocol.order_detail_fields(credentials.store, "999-1", None)
+        with pytest.raises(z.OrderNotFoundError) as caught:
+            await call(http, protocol.ORDER_DETAIL, fields)
+        assert caught.value.order_id == "999-1"

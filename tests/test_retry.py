@@ -18,7 +18,13 @@ from zonos_async import OrderStatus, RetryDetails, RetryPolicy, Session
 
 pytestmark = pytest.mark.asyncio
 
-FAST = RetryPolicy(attempts=4, deadline=10, wait_initial=0.001, wait_max=0.002)
+
+async def no_wait(seconds: float) -> None:
+    """The retries' waits are reported to the hook, not slept: these tests never wait."""
+    await anyio.lowlevel.checkpoint()
+
+
+FAST = RetryPolicy(attempts=4, deadline=10, wait_initial=0.001, wait_max=0.002, sleep=no_wait)
 MINIMAL = raw("orderDetail-response-minimal.json")
 
 
@@ -82,7 +88,7 @@ async def test_transient_failures_are_retried(
         (error("Something new", 400), zonos_async.ZonosAPIError),
         (httpx.Response(404), zonos_async.UnexpectedStatusError),
         (httpx.Response(501), zonos_async.ServerError),
-        (httpx.Response(406, text="<html/>"), zonos_async.NotAcceptableError),
+        (httpx.Response(406, text="<html/>"), zonos_async.RequestRejectedError),
         (httpx.Response(200, json={"order": {"orderId": "999-5"}}), zonos_async.ResponseParseError),
     ],
 )
@@ -102,20 +108,25 @@ async def test_attempts_are_capped(zonos: Session, mock: respx.MockRouter) -> No
     assert route.call_count == FAST.attempts
 
 
-async def test_retry_after_is_honoured_up_to_the_cap(
-    mock: respx.MockRouter, retries: list[RetryDetails]
+@pytest.mark.parametrize(
+    ("said", "waited"),
+    [(["0.01", "120"], [0.01, 0.02]), (["0"], [0])],
+    ids=["up-to-the-cap", "zero-means-now-not-the-backoff"],
+)
+async def test_retry_after_is_honoured(
+    mock: respx.MockRouter, retries: list[RetryDetails], said: list[str], waited: list[float]
 ) -> None:
-    policy = RetryPolicy(attempts=3, wait_initial=0, retry_after_max=0.02)
+    # The backoff would be up to 5 s: only Retry-After explains waits this short.
+    policy = RetryPolicy(attempts=3, wait_initial=5, retry_after_max=0.02, sleep=no_wait)
     mock.post("/v2/orderDetail").mock(
         side_effect=[
-            httpx.Response(429, headers={"Retry-After": "0.01"}),
-            httpx.Response(429, headers={"Retry-After": "120"}),
+            *(httpx.Response(429, headers={"Retry-After": value}) for value in said),
             httpx.Response(200, content=MINIMAL),
         ]
     )
     async with Session(STORE, SECRET, retry=policy, on_retry=retries.append) as zonos:
         await zonos.order_detail(1)
-    assert [r.wait for r in retries] == [0.01, 0.02]
+    assert [r.wait for r in retries] == waited
 
 
 async def test_per_call_retry_none_and_session_retry_none(mock: respx.MockRouter) -> None:
@@ -152,7 +163,7 @@ async def test_no_backoff_sleep_past_the_deadline(
     mock: respx.MockRouter, retries: list[RetryDetails]
 ) -> None:
     route = mock.post("/v2/orderDetail").respond(503)
-    policy = RetryPolicy(attempts=5, deadline=1.0, wait_initial=50, wait_max=50)
+    policy = RetryPolicy(attempts=5, deadline=1.0, wait_initial=50, wait_max=50, sleep=no_wait)
     async with Session(STORE, SECRET, retry=policy, on_retry=retries.append) as zonos:
         with anyio.fail_after(5):
             with pytest.raises(zonos_async.ServerError):
@@ -283,3 +294,64 @@ async def test_retry_logs_name_the_call_not_the_secret(
     assert any(m.startswith("retrying orderDetail for 999-7") for m in messages)
     assert any("attempt=2 -> HTTP 200" in m for m in messages)
     assert not any(SECRET in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        httpx.Response(200, text="<html>proxy</html>"),  # garbled: Zonos may have applied it
+        error("Could not process order details."),  # Zonos' own failure, after or before? unknown
+    ],
+    ids=["garbled-200", "could-not-process"],
+)
+async def test_an_update_that_may_have_landed_is_read_back_not_resent(
+    zonos: Session, mock: respx.MockRouter, first: httpx.Response
+) -> None:
+    update = mock.post("/v1/updateMerchantOrderId").mock(side_effect=[first])
+    read = mock.post("/v2/orderDetail").mock(return_value=order_with_merchant_id("M-1"))
+    result = await zonos.update_merchant_order_id(5, "M-1")
+    assert result.replayed is True
+    assert (update.call_count, read.call_count) == (1, 1)
+
+
+async def test_a_status_update_after_could_not_process_may_count_as_landed(
+    zonos: Session, mock: respx.MockRouter
+) -> None:
+    mock.post("/v1/updateVendorOrderStatus").mock(
+        side_effect=[
+            error("Could not process order details."),
+            error("OrderId: 999-5 already has current status: VENDOR_SHIPMENT_READY"),
+        ]
+    )
+    result = await zonos.update_vendor_order_status(5, OrderStatus.VENDOR_SHIPMENT_READY)
+    assert result.replayed is True
+
+
+async def test_an_unusable_answer_keeps_its_status_headers_and_time(
+    mock: respx.MockRouter,
+) -> None:
+    mock.post("/v2/orderDetail").respond(
+        503, headers={"X-Request-Id": "req-42", "Retry-After": "9"}, text="<html>busy</html>"
+    )
+    async with Session(STORE, SECRET, retry=None) as zonos:
+        with pytest.raises(zonos_async.ServerError) as info:
+            await zonos.order_detail(1)
+    response = info.value.response
+    assert response is not None
+    assert (response.endpoint, response.status_code) == ("orderDetail", 503)
+    assert response.headers["x-request-id"] == "req-42"
+    assert response.elapsed >= 0
+
+
+async def test_a_replayed_update_carries_the_answer_that_showed_it(
+    zonos: Session, mock: respx.MockRouter
+) -> None:
+    mock.post("/v1/updateVendorOrderStatus").mock(
+        side_effect=[
+            httpx.ReadTimeout("answer lost"),
+            error("OrderId: 999-5 already has current status: VENDOR_SHIPMENT_READY"),
+        ]
+    )
+    result = await zonos.update_vendor_order_status(5, OrderStatus.VENDOR_SHIPMENT_READY)
+    assert result.replayed and result.response is not None
+    assert result.response.endpoint == "updateVendorOrderStatus"

@@ -176,7 +176,7 @@ REFUSED = [
     ("order_numbers", {"through_date": date(2015, 1, 1)}),
     ("order_numbers", {"since_date": date(2015, 2, 1), "through_date": date(2015, 1, 1)}),
     ("order_numbers", {"since_order_id": "998-1"}),
-    ("order_numbers", {"since_date": "2015-01-01"}),
+    ("order_numbers", {"since_date": "01/01/2015"}),
     ("order_detail", {}),
     ("order_detail", {"order_id": "1", "reference_id": "r"}),
     ("order_detail", {"order_id": "999-x"}),

@@ -1,64 +1,19 @@
 """An asyncio client for the Zonos (formerly iGlobal Stores) Order API.
 
-Everything public is importable from here; the modules behind it are private.
+Everything public is importable from here, and ``zonos_async.protocol`` is the
+sans-I/O core under it; the other modules are private. Each private module's
+``__all__`` is its public part, and ``__all__`` here is theirs put together.
 """
 
 from typing import TYPE_CHECKING
 
-from ._converter import make_converter
-from ._errors import (
-    ConflictingParametersError,
-    InvalidCredentialsError,
-    InvalidOrderIdError,
-    InvalidPostBodyError,
-    InvalidRequestError,
-    InvalidStatusError,
-    MissingParameterError,
-    NotAcceptableError,
-    OrderCancelledError,
-    OrderNotFoundError,
-    RateLimitedError,
-    ResponseParseError,
-    ServerError,
-    SessionStateError,
-    StatusNotAllowedError,
-    StatusNotSettableError,
-    StatusTransitionError,
-    StatusUnchangedError,
-    UnexpectedResponseError,
-    UnexpectedStatusError,
-    UnknownStatusError,
-    UnsupportedMediaTypeError,
-    ZonosAPIError,
-    ZonosConnectionError,
-    ZonosError,
-    ZonosProcessingError,
-    ZonosTimeoutError,
-    ZonosTransportError,
-)
-from ._models import (
-    Address,
-    Item,
-    Note,
-    Order,
-    OrderNumbersPage,
-    OrderSummary,
-    Payment,
-    PromoCode,
-    UpdateResult,
-)
+from . import _errors, _logs, _models, _retry, _session, _status, protocol
+from ._errors import *  # noqa: F403
+from ._models import *  # noqa: F403
 from ._reconcile import ReconcileReport, reconcile
-from ._retry import RetryDetails, RetryPolicy
-from ._session import (
-    DEFAULT_BASE_URL,
-    DEFAULT_LIMITS,
-    DEFAULT_RETRY,
-    DEFAULT_TIMEOUT,
-    UNSET,
-    HttpBackendName,
-    Session,
-)
-from ._status import OrderStatus, SetBy
+from ._retry import *  # noqa: F403
+from ._session import *  # noqa: F403
+from ._status import *  # noqa: F403
 from ._sync import (
     FINAL_STATUSES,
     Change,
@@ -94,17 +49,18 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+# The sync's and the reconciliation's names (the _sync package's __all__ also lists the pieces
+# a custom Store needs, which stay importable from there).
 __all__ = [
-    "ReconcileReport",
-    "TestOrders",
-    "OrderStream",
-    "ImportStats",
     "FINAL_STATUSES",
     "Change",
     "ChangeKind",
     "ChangeStream",
+    "ImportStats",
     "LeaseHeldError",
     "LeaseLostError",
+    "OrderStream",
+    "ReconcileReport",
     "SqlStore",
     "Store",
     "StoreError",
@@ -112,58 +68,19 @@ __all__ = [
     "SyncResult",
     "SyncState",
     "SyncStats",
-    "sync",
-    "sync_changes",
-    "DEFAULT_BASE_URL",
-    "DEFAULT_LIMITS",
-    "DEFAULT_RETRY",
-    "DEFAULT_TIMEOUT",
-    "UNSET",
-    "Address",
-    "HttpBackendName",
-    "ConflictingParametersError",
-    "InvalidCredentialsError",
-    "InvalidOrderIdError",
-    "InvalidPostBodyError",
-    "InvalidRequestError",
-    "InvalidStatusError",
-    "Item",
-    "MissingParameterError",
-    "NotAcceptableError",
-    "Note",
-    "Order",
-    "OrderCancelledError",
-    "OrderNotFoundError",
-    "OrderNumbersPage",
-    "OrderStatus",
-    "OrderSummary",
-    "Payment",
-    "PromoCode",
-    "RateLimitedError",
-    "ResponseParseError",
-    "RetryDetails",
-    "RetryPolicy",
-    "ServerError",
-    "Session",
-    "SessionStateError",
-    "SetBy",
-    "StatusNotAllowedError",
-    "StatusNotSettableError",
-    "StatusTransitionError",
-    "StatusUnchangedError",
-    "UnexpectedResponseError",
-    "UnexpectedStatusError",
-    "UnknownStatusError",
-    "UnsupportedMediaTypeError",
-    "UpdateResult",
-    "ZonosAPIError",
-    "ZonosConnectionError",
-    "ZonosError",
-    "ZonosProcessingError",
-    "ZonosTimeoutError",
-    "ZonosTransportError",
+    "TestOrders",
     "__version__",
     "import_orders",
-    "make_converter",
+    "protocol",
     "reconcile",
+    "sync",
+    "sync_changes",
 ]
+__all__ += _errors.__all__
+__all__ += _models.__all__
+__all__ += _retry.__all__
+__all__ += _session.__all__
+__all__ += _status.__all__
+__all__.sort()
+
+_logs.configure_from_environment()

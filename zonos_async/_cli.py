@@ -16,7 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TextIO, TypeVar
 
 import anyio
 import click
@@ -220,11 +220,14 @@ def _db_option(function: F) -> F:
     )(function)
 
 
-def _open_store(db: str, schema: str | None) -> SqlStore:
+def _open_store(db: str, schema: str | None, *, must_exist: bool = False) -> SqlStore:
     try:
-        database_url(db)
+        url = database_url(db)
     except InvalidRequestError as exc:
         raise click.BadParameter(str(exc).removeprefix("--db: "), param_hint="--db") from None
+    file = url.database if url.get_backend_name() == "sqlite" else None
+    if must_exist and file and file != ":memory:" and not Path(file).exists():
+        raise click.BadParameter(f"no such database: {file}", param_hint="--db")
     return SqlStore.open(db, schema=schema)
 
 
@@ -402,8 +405,8 @@ async def _sync_once(
 
     def on_progress(stats: SyncStats) -> None:
         progress.update(listing, completed=stats.windows_listed, total=stats.windows or None)
-        done = stats.listing_done
-        progress.update(details, completed=stats.fetched, total=stats.to_fetch if done else None)
+        # details fetched of details known so far (the total grows while windows answer)
+        progress.update(details, completed=stats.fetched, total=stats.to_fetch or None)
 
     writer = _ChangeWriter(changes_to) if changes_to is not None else None
     deliver = writer.write if writer is not None else on_change
@@ -454,15 +457,18 @@ class _ChangeWriter:
     """Changes as JSON Lines, each flushed before it counts as delivered (fsynced at the end)."""
 
     def __init__(self, path: Path) -> None:
+        self._path = path
         self._stdout = str(path) == "-"
-        self._handle = sys.stdout if self._stdout else path.open("a", encoding="utf-8")
+        self._handle: TextIO | None = sys.stdout if self._stdout else None
 
     def write(self, change: Change) -> None:
+        if self._handle is None:  # opened on the first change: a refused run creates no file
+            self._handle = self._path.open("a", encoding="utf-8")
         self._handle.write(dumps_exact(change.to_json()) + "\n")
         self._handle.flush()
 
     def close(self) -> None:
-        if self._stdout:
+        if self._stdout or self._handle is None:
             return
         try:
             os.fsync(self._handle.fileno())
@@ -478,12 +484,15 @@ async def _demo(
     latency_ms: float,
     options: Mapping[str, Any],
 ) -> int:
-    from .testing import FakeZonos, Faults
+    from .testing import FakeZonos, Faults, Lifecycle
 
     if fresh:  # the demo's own file: start from nothing each time
         for suffix in ("", "-wal", "-shm", "-journal"):
             await anyio.Path(db + suffix).unlink(missing_ok=True)
-    fake = FakeZonos.seeded(orders=orders, seed=0, days=60)
+    # Zonos' side goes on living between the runs: arrivals, fraud reviews that clear or are
+    # cancelled, later cancellations, a status the vendor never documented, late orders.
+    lifecycle = Lifecycle(orders_per_hour=max(1.0, orders / (60 * 24)), settle_hours=(1, 12))
+    fake = FakeZonos.seeded(orders=orders, seed=0, days=60, lifecycle=lifecycle)
     fake.faults = Faults(seed=0, latency=latency_ms / 1000)
     since = fake.clock.now().date() - timedelta(days=61)
     console = _out()
@@ -507,9 +516,13 @@ async def _demo(
         )
         if code:
             return code
-        happened = _demo_lifecycle(fake)
-        console.print(f"[bold]six hours later at Zonos[/]: {happened}")
-        console.print("[bold]run 2[/]: the same command; its changes:")
+        changes_before, orders_before = len(fake.status_changes()), len(fake.order_ids())
+        fake.clock.advance(timedelta(hours=12))
+        console.print(
+            f"[bold]twelve hours later at Zonos[/]: "
+            f"{escape(_demo_story(fake, changes_before, orders_before))}"
+        )
+        console.print("[bold]run 2[/]: the same command; the changes it stores:")
         shown: list[Change] = []
         code = await _sync_once(
             session,
@@ -521,8 +534,9 @@ async def _demo(
             as_json=False,
             console=console,
             clock=fake.clock.now,
-            on_change=_demo_printer(console, shown),
+            on_change=shown.append,
         )
+        _show_changes(console, shown)
     console.print(
         f"[dim]next: zonos-async status --db {escape(db)}; "
         f"zonos-async export --db {escape(db)} --out orders.jsonl[/]"
@@ -530,42 +544,26 @@ async def _demo(
     return code
 
 
-def _demo_printer(console: Console, shown: list[Change]) -> Callable[[Change], None]:
-    def show(change: Change) -> None:
-        shown.append(change)
-        if len(shown) <= 20:
+def _show_changes(console: Console, changes: list[Change]) -> None:
+    """The status changes first (the point of following orders), then the rest, briefly."""
+    by_kind = {kind: [c for c in changes if c.kind == kind] for kind in ("status", "new", "detail")}
+    for kind, limit in (("status", 15), ("new", 5), ("detail", 5)):
+        for change in by_kind[kind][:limit]:
             before = f"{change.old_status} -> " if change.old_status is not None else ""
-            console.print(f"  {change.kind:<7} {change.order_id}  {before}{change.new_status}")
-        elif len(shown) == 21:
-            console.print("  ...")
-
-    return show
+            console.print(f"  {kind:<7} {change.order_id}  {before}{change.new_status}")
+        if len(by_kind[kind]) > limit:
+            console.print(f"  ... and {len(by_kind[kind]) - limit} more {kind} changes")
 
 
-def _demo_lifecycle(fake: FakeZonos) -> str:
-    """Six hours of a store's life: fraud reviews clear or fail, cancellations, late orders."""
-    import random
-
-    rng = random.Random(0)
-    ids = fake.order_ids()
-    statuses = {order_id: fake.order_json(order_id)["orderStatus"] for order_id in ids}
-    review = [i for i in ids if statuses[i] == "IGLOBAL_FRAUD_REVIEW"]
-    in_process = [i for i in ids if statuses[i] == "IGLOBAL_ORDER_IN_PROCESS"]
-    fake.clock.advance(timedelta(hours=6))
-    cleared = review[: max(1, len(review) // 2)]
-    refused = review[len(cleared) : len(cleared) + max(1, len(review) // 4)]
-    cancelled = rng.sample(in_process, min(4, len(in_process)))
-    for order_id in cleared:
-        fake.set_status(order_id, "IGLOBAL_ORDER_IN_PROCESS")
-    for order_id in refused + cancelled:
-        fake.set_status(order_id, "IGLOBAL_ORDER_CANCELLED")
-    now = fake.clock.now()
-    new = [fake.add_order(placed_at=now - timedelta(minutes=5 * n)) for n in range(10)]
-    late = fake.add_order(placed_at=now - timedelta(days=1, hours=3), status="IGLOBAL_FRAUD_REVIEW")
-    return (
-        f"{len(cleared)} fraud reviews cleared, {len(refused)} refused (cancelled), "
-        f"{len(cancelled)} in-process orders cancelled, {len(new)} new orders, "
-        f"and 1 placed yesterday that shows up only now ({late})"
+def _demo_story(fake: FakeZonos, since_changes: int, orders_before: int) -> str:
+    """What the fake's lifecycle did between the two runs, counted from its own record."""
+    moves: dict[tuple[str, str], int] = {}
+    for change in fake.status_changes()[since_changes:]:
+        moves[change.old, change.new] = moves.get((change.old, change.new), 0) + 1
+    told = [f"{n} {old} -> {new}" for (old, new), n in sorted(moves.items(), key=lambda m: -m[1])]
+    arrived = len(fake.order_ids()) - orders_before
+    return f"{arrived} orders became visible (new, late or out of order); " + (
+        ", ".join(told) if told else "no status changed"
     )
 
 
@@ -574,7 +572,7 @@ def _demo_lifecycle(fake: FakeZonos) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def status_command(db: str, schema: str | None, as_json: bool) -> int:
     """Show the store of record: orders by status, open orders, last run, lease holder."""
-    store_of_record = _open_store(db, schema)
+    store_of_record = _open_store(db, schema, must_exist=True)
 
     async def body() -> int:
         async with store_of_record:
@@ -656,7 +654,7 @@ def export_command(db: str, schema: str | None, out: Path, store_id: int | None)
     to_stdout = str(out) == "-"
     if not to_stdout and not out.parent.is_dir():
         raise click.BadParameter(f"the directory {out.parent} does not exist", param_hint="--out")
-    store_of_record = _open_store(db, schema)
+    store_of_record = _open_store(db, schema, must_exist=True)
 
     async def body() -> int:
         async with store_of_record:

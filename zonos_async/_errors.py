@@ -10,30 +10,28 @@
     │   └── ZonosConnectionError
     ├── UnexpectedResponseError                 an answer we cannot use
     │   ├── UnexpectedStatusError               an HTTP status with no {"error": ...} body
-    │   │   ├── NotAcceptableError              406 (the Accept header)
-    │   │   ├── UnsupportedMediaTypeError       415 (the Content-Type header)
     │   │   ├── RateLimitedError                429
     │   │   └── ServerError                     5xx
     │   └── ResponseParseError                  not JSON, or not the documented shape
-    ├── ZonosAPIError                           Zonos answered {"error": "..."}
+    ├── ZonosAPIError                           Zonos refused the call: {"error": "..."}
     │   ├── InvalidCredentialsError
-    │   ├── InvalidPostBodyError
-    │   ├── MissingParameterError
-    │   ├── ConflictingParametersError
-    │   ├── InvalidOrderIdError
     │   ├── OrderNotFoundError
     │   ├── OrderCancelledError
     │   ├── StatusUnchangedError
     │   ├── StatusTransitionError
     │   ├── StatusNotAllowedError
-    │   ├── InvalidStatusError
-    │   │   ├── StatusNotSettableError
-    │   │   └── UnknownStatusError
-    │   └── ZonosProcessingError                Zonos' generic "Could not process ..."
-    └── SyncError                               the sync cannot go on (sync, SqlStore)
+    │   ├── ZonosProcessingError                Zonos' generic "Could not process ...": retried
+    │   └── RequestRejectedError                the request itself (a bug: never expected)
+    └── SyncError                               the sync cannot go on (defined in _sync)
         ├── LeaseHeldError                      another run syncs this store now
         ├── LeaseLostError                      this run's lease ran out and was taken
         └── StoreError                          the store failed; its transaction rolled back
+
+Only the classes a caller can act on differently have their own name: every
+rejection of the request itself (a body Zonos cannot parse, a missing or
+conflicting parameter, a malformed order id or status, HTTP 406/415 about the
+headers) is one ``RequestRejectedError``, because the library checks all of
+these before it sends, so seeing one means a bug (ours, or a proxy's).
 
 Messages never contain the API secret: every text that came from the network is
 passed through the session's redaction before it lands in an exception.
@@ -41,33 +39,46 @@ passed through the session's redaction before it lands in an exception.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from ._models import ResponseInfo
 from ._status import OrderStatus
 
+if TYPE_CHECKING:
+    from typing_extensions import NotRequired, TypedDict, Unpack
+
+    class _Answer(TypedDict):
+        """What every error about an answer is built with (see UnexpectedResponseError)."""
+
+        endpoint: str
+        status_code: int
+        excerpt: str
+        response: NotRequired[ResponseInfo | None]
+
+    class _Refusal(TypedDict):
+        """What every refusal from Zonos is built with (see ZonosAPIError)."""
+
+        endpoint: str
+        status_code: NotRequired[int]
+        order_id: NotRequired[str | None]
+        response: NotRequired[ResponseInfo | None]
+
+
 __all__ = [
-    "ConflictingParametersError",
     "InvalidCredentialsError",
-    "InvalidOrderIdError",
-    "InvalidPostBodyError",
     "InvalidRequestError",
-    "InvalidStatusError",
-    "MissingParameterError",
-    "NotAcceptableError",
     "OrderCancelledError",
     "OrderNotFoundError",
     "RateLimitedError",
+    "RequestRejectedError",
     "ResponseParseError",
     "ServerError",
     "SessionStateError",
     "StatusNotAllowedError",
-    "StatusNotSettableError",
     "StatusTransitionError",
     "StatusUnchangedError",
     "UnexpectedResponseError",
     "UnexpectedStatusError",
-    "UnknownStatusError",
-    "UnsupportedMediaTypeError",
     "ZonosAPIError",
     "ZonosConnectionError",
     "ZonosError",
@@ -116,29 +127,9 @@ class UnexpectedResponseError(ZonosError):
         endpoint: The endpoint called.
         status_code: The HTTP status of the answer.
         excerpt: The start of the body, secret redacted, for the log.
+        response: The answer's status, headers and elapsed time (``None`` when
+            the error was built without I/O).
     """
-
-    def __init__(self, message: str, *, endpoint: str, status_code: int, excerpt: str) -> None:
-        super().__init__(message)
-        self.endpoint = endpoint
-        self.status_code = status_code
-        self.excerpt = excerpt
-
-
-class UnexpectedStatusError(UnexpectedResponseError):
-    """An HTTP status other than the documented ones, with no ``{"error": ...}`` body."""
-
-
-class NotAcceptableError(UnexpectedStatusError):
-    """HTTP 406: Zonos refused the ``Accept`` header."""
-
-
-class UnsupportedMediaTypeError(UnexpectedStatusError):
-    """HTTP 415: Zonos refused the ``Content-Type`` header."""
-
-
-class RateLimitedError(UnexpectedStatusError):
-    """HTTP 429. ``retry_after`` holds the seconds Zonos asked us to wait, when it said."""
 
     def __init__(
         self,
@@ -147,9 +138,26 @@ class RateLimitedError(UnexpectedStatusError):
         endpoint: str,
         status_code: int,
         excerpt: str,
-        retry_after: float | None = None,
+        response: ResponseInfo | None = None,
     ) -> None:
-        super().__init__(message, endpoint=endpoint, status_code=status_code, excerpt=excerpt)
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.status_code = status_code
+        self.excerpt = excerpt
+        self.response = response
+
+
+class UnexpectedStatusError(UnexpectedResponseError):
+    """An HTTP status other than the documented ones, with no ``{"error": ...}`` body."""
+
+
+class RateLimitedError(UnexpectedStatusError):
+    """HTTP 429. ``retry_after`` holds the seconds Zonos asked us to wait, when it said."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, **answer: Unpack[_Answer]
+    ) -> None:
+        super().__init__(message, **answer)
         self.retry_after = retry_after
 
 
@@ -164,29 +172,27 @@ class ResponseParseError(UnexpectedResponseError):
     """
 
     def __init__(
-        self,
-        message: str,
-        *,
-        endpoint: str,
-        status_code: int,
-        excerpt: str,
-        problems: tuple[str, ...] = (),
+        self, message: str, *, problems: tuple[str, ...] = (), **answer: Unpack[_Answer]
     ) -> None:
-        super().__init__(message, endpoint=endpoint, status_code=status_code, excerpt=excerpt)
+        super().__init__(message, **answer)
         self.problems = problems
 
 
 class ZonosAPIError(ZonosError):
-    """Zonos answered ``{"error": "..."}``.
+    """Zonos refused the call: it answered ``{"error": "..."}``.
 
     An error text this library does not recognise raises this class itself, so
-    ``except ZonosAPIError`` catches every answer Zonos gives as an error.
+    ``except ZonosAPIError`` catches every refusal Zonos gives.
 
     Attributes:
         endpoint: The endpoint called, e.g. ``"updateVendorOrderStatus"``.
-        message: Zonos' error text, exactly as sent.
+        message: Zonos' error text, exactly as sent (the secret redacted).
         status_code: 200 on v1 endpoints, 400 on v2 ``orderDetail``.
         order_id: The order id the message names, when it names one.
+        response: The answer's status, headers and elapsed time (``None`` when
+            the error was built without I/O).
+        retryable: Whether asking again can help (only for Zonos' own
+            internal failure); the session's retries read it.
     """
 
     retryable: ClassVar[bool] = False
@@ -198,36 +204,18 @@ class ZonosAPIError(ZonosError):
         endpoint: str,
         status_code: int = 200,
         order_id: str | None = None,
+        response: ResponseInfo | None = None,
     ) -> None:
         super().__init__(f"{endpoint}: {message}")
         self.endpoint = endpoint
         self.message = message
         self.status_code = status_code
         self.order_id = order_id
+        self.response = response
 
 
 class InvalidCredentialsError(ZonosAPIError):
     """``Invalid security credentials``: the store id and secret do not match."""
-
-
-class InvalidPostBodyError(ZonosAPIError):
-    """``could not parse input`` (v1) or ``Invalid post body`` (v2)."""
-
-
-class MissingParameterError(ZonosAPIError):
-    """A ``Parameter ... is required`` message; ``parameter`` names the field(s)."""
-
-    parameter: str | None = None
-
-
-class ConflictingParametersError(ZonosAPIError):
-    """``Cannot specify both Parameters ...``; ``parameter`` names the pair."""
-
-    parameter: str | None = None
-
-
-class InvalidOrderIdError(ZonosAPIError):
-    """``orderId: ... is not a valid orderId``."""
 
 
 class OrderNotFoundError(ZonosAPIError):
@@ -236,7 +224,15 @@ class OrderNotFoundError(ZonosAPIError):
     ``reference_id`` is set instead of ``order_id`` for a lookup by reference.
     """
 
-    reference_id: str | None = None
+    def __init__(
+        self,
+        message: str,
+        *,
+        reference_id: str | None = None,
+        **refusal: Unpack[_Refusal],
+    ) -> None:
+        super().__init__(message, **refusal)
+        self.reference_id = reference_id
 
 
 class OrderCancelledError(ZonosAPIError):
@@ -244,8 +240,19 @@ class OrderCancelledError(ZonosAPIError):
 
 
 class _StatusError(ZonosAPIError):
-    current_status: OrderStatus | None = None
-    requested_status: OrderStatus | None = None
+    """A status update Zonos refused; the statuses its message names."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        current_status: OrderStatus | None = None,
+        requested_status: OrderStatus | None = None,
+        **refusal: Unpack[_Refusal],
+    ) -> None:
+        super().__init__(message, **refusal)
+        self.current_status = current_status
+        self.requested_status = requested_status
 
 
 class StatusUnchangedError(_StatusError):
@@ -260,19 +267,33 @@ class StatusNotAllowedError(_StatusError):
     """``Cannot update order status to status: ...`` (e.g. cancellation requests not allowed)."""
 
 
-class InvalidStatusError(_StatusError):
-    """Zonos rejected the requested status itself."""
-
-
-class StatusNotSettableError(InvalidStatusError):
-    """``Cannot update order status to invalid status: ...``."""
-
-
-class UnknownStatusError(InvalidStatusError):
-    """``New Status: ... is not a valid order status``."""
-
-
 class ZonosProcessingError(ZonosAPIError):
     """Zonos' generic internal failure, ``Could not process ...``; worth a retry."""
 
     retryable: ClassVar[bool] = True
+
+
+class RequestRejectedError(ZonosAPIError):
+    """Zonos refused the request itself, which the library checks before sending.
+
+    Raised for ``could not parse input``/``Invalid post body``, ``Parameter ...
+    is required``, ``Cannot specify both Parameters ...``, ``orderId: ... is not
+    a valid orderId``, a status Zonos does not know or a vendor may not set, and
+    HTTP 406/415 (the ``Accept``/``Content-Type`` headers, e.g. rewritten by a
+    proxy). Seeing one means a bug: please report it with ``message``.
+
+    Attributes:
+        parameter: What was refused, as Zonos names it (``"orderId"``,
+            ``"sinceDate and sinceOrderId"``, ``"orderStatus"``, ``"Accept"``),
+            or ``None`` for a body Zonos could not read.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        parameter: str | None = None,
+        **refusal: Unpack[_Refusal],
+    ) -> None:
+        super().__init__(message, **refusal)
+        self.parameter = parameter

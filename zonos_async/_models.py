@@ -7,6 +7,10 @@ built from as ``raw`` (numbers in it are ``Decimal``), so a key Zonos adds
 tomorrow is already in your hands. Empty strings become ``None``: Zonos sends
 ``""`` and ``null`` interchangeably for "no value".
 
+A ``repr`` never shows a shopper's personal data (names, contacts, addresses,
+notes, identity documents), so an order that lands in a log or a traceback
+does not take them along; the data itself stays on the object.
+
 Models know nothing of JSON: ``_converter`` builds them.
 """
 
@@ -15,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
+import httpx
 from attrs import field, frozen
 
 from ._status import OrderStatus
@@ -30,6 +36,7 @@ __all__ = [
     "OrderSummary",
     "Payment",
     "PromoCode",
+    "ResponseInfo",
     "UpdateResult",
 ]
 
@@ -38,6 +45,38 @@ _EMPTY: Mapping[str, Any] = {}
 
 def _raw() -> Any:
     return field(default=_EMPTY, repr=False, eq=False, kw_only=True)
+
+
+@frozen
+class ResponseInfo:
+    """The HTTP answer behind a result or an error: ``order.response``, ``error.response``.
+
+    Attributes:
+        endpoint: The endpoint that answered, e.g. ``"orderDetail"``.
+        status_code: The HTTP status (Zonos' v1 endpoints say 200 even for errors).
+        headers: The answer's headers, an ``httpx.Headers`` (keys in any case).
+        elapsed: Seconds from sending the request to the answer's last byte.
+
+    The body is not kept: the model (``raw``) or the error (``message``,
+    ``excerpt``) holds what was in it.
+    """
+
+    endpoint: str
+    status_code: int
+    _headers: Mapping[str, str] = field(repr=False, alias="headers")
+    elapsed: float
+
+    @cached_property
+    def headers(self) -> httpx.Headers:
+        """The answer's headers, as httpx reads them (any case, repeated ones joined)."""
+        if isinstance(self._headers, httpx.Headers):
+            return self._headers
+        return httpx.Headers(self._headers)
+
+
+def _repr_without_pii(model: object, **shown: object) -> str:
+    fields = "".join(f"{name}={value!r}, " for name, value in shown.items())
+    return f"{type(model).__name__}({fields}<personal data hidden>)"
 
 
 @frozen
@@ -63,13 +102,17 @@ class OrderSummary:
 
 @frozen
 class OrderNumbersPage:
-    """The answer to ``orderNumbers``: counts and the orders, oldest first."""
+    """The answer to ``orderNumbers``: counts and the orders, oldest first.
+
+    ``response`` is the HTTP answer it came from (status, headers, elapsed time).
+    """
 
     total_count: int
     order_count: int
     test_order_count: int
     orders: tuple[OrderSummary, ...]
     raw: Mapping[str, Any] = _raw()
+    response: ResponseInfo | None = field(default=None, repr=False, eq=False, kw_only=True)
 
     def __len__(self) -> int:
         return len(self.orders)
@@ -108,6 +151,9 @@ class Note:
     note: str | None
     customer_note: bool = False
     raw: Mapping[str, Any] = _raw()
+
+    def __repr__(self) -> str:
+        return _repr_without_pii(self, customer_note=self.customer_note)
 
 
 @frozen
@@ -149,6 +195,9 @@ class Address:
     country_code: str | None
     alt_phone: str | None = None
 
+    def __repr__(self) -> str:
+        return _repr_without_pii(self, country_code=self.country_code)
+
 
 @frozen
 class Order:
@@ -156,7 +205,8 @@ class Order:
 
     Money is ``Decimal`` exactly as Zonos wrote it. The totals are in the
     store's currency (our reading; ``foreign_currency_code`` is the shopper's).
-    The library never recomputes or cross-checks them.
+    The library never recomputes or cross-checks them. ``response`` is the HTTP
+    answer it came from (status, headers, elapsed time).
     """
 
     id: str
@@ -207,6 +257,21 @@ class Order:
     national_identifier: str | None = None
     box_count: int | None = None
     raw: Mapping[str, Any] = _raw()
+    response: ResponseInfo | None = field(default=None, repr=False, eq=False, kw_only=True)
+
+    def __repr__(self) -> str:
+        return _repr_without_pii(
+            self,
+            id=self.id,
+            status=str(self.status),
+            test_order=self.test_order,
+            items_total=self.items_total,
+            shipping_total=self.shipping_total,
+            duty_taxes_total=self.duty_taxes_total,
+            grand_total=self.grand_total,
+            foreign_currency_code=self.foreign_currency_code,
+            items=len(self.items),
+        )
 
     @property
     def shipping_address(self) -> Address:
@@ -254,10 +319,12 @@ class UpdateResult:
     """Zonos' answer to an update: ``message`` is its ``success`` text.
 
     ``replayed`` is true when an earlier attempt's answer was lost and a retry
-    found the change already made (``message`` then says so; ``raw`` is empty).
+    found the change already made (``message`` then says so; ``raw`` is empty,
+    and ``response`` is the answer that showed it).
     """
 
     order_id: str
     message: str
     replayed: bool = False
     raw: Mapping[str, Any] = _raw()
+    response: ResponseInfo | None = field(default=None, repr=False, eq=False, kw_only=True)

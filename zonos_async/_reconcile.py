@@ -17,8 +17,8 @@ from attrs import field, frozen
 
 from ._errors import InvalidRequestError, ZonosError
 from ._models import UpdateResult
-from ._protocol import normalize_order_id
 from ._sync._pipeline import OrderLister
+from .protocol import normalize_order_id
 
 __all__ = ["ReconcileReport", "ReconcileSource", "reconcile"]
 

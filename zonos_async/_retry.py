@@ -11,29 +11,36 @@ What is retried: no answer at all (connection errors, timeouts), HTTP 408, 429,
 500, 502, 503, 504, a 200 whose body is not JSON, and Zonos' generic
 ``Could not process ...``. Nothing else: a business error does not change by
 asking again.
+
+The loop is :func:`call_with_retries`: the session hands it one attempt at a
+time and hears of each retry; the waits go through the policy's ``sleep``.
 """
 
 from __future__ import annotations
 
-import logging
+import math
 import random
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Awaitable, Callable
+from typing import Final, TypeVar
 
-from attrs import define, field, frozen
+import anyio
+from attrs import field, frozen
 
 from ._errors import (
     RateLimitedError,
     ResponseParseError,
     UnexpectedStatusError,
+    ZonosAPIError,
     ZonosError,
-    ZonosProcessingError,
+    ZonosTimeoutError,
     ZonosTransportError,
 )
 
-__all__ = ["RETRYABLE_STATUSES", "RetryDetails", "RetryPolicy", "RatePacer", "classify"]
+__all__ = ["RetryDetails", "RetryHook", "RetryPolicy", "Sleep"]
 
-logger = logging.getLogger("zonos_async")
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+"""How a wait is waited: ``anyio.sleep``, or a test's stand-in."""
 
 RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -50,6 +57,10 @@ class RetryPolicy:
         wait_max: No backoff is longer than this.
         wait_exp_base: Each retry's bound grows by this factor.
         retry_after_max: ``Retry-After`` is honoured up to this many seconds.
+        sleep: How a wait is waited (``anyio.sleep``); tests pass one that
+            returns at once, or advances a fake clock.
+        rng: Where the jitter comes from (a ``random.Random``; seed one to
+            make the waits reproducible).
 
     Backoff is "full jitter": a uniform draw between 0 and
     ``min(wait_max, wait_initial * wait_exp_base ** (retry - 1))``.
@@ -66,6 +77,8 @@ class RetryPolicy:
     wait_max: float = 8.0
     wait_exp_base: float = 2.0
     retry_after_max: float = 30.0
+    sleep: Sleep = field(default=anyio.sleep, kw_only=True, eq=False, repr=False)
+    rng: random.Random = field(factory=random.Random, kw_only=True, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if self.attempts < 1:
@@ -80,10 +93,10 @@ class RetryPolicy:
         """One attempt only."""
         return cls(attempts=1, deadline=deadline)
 
-    def backoff(self, retry_number: int, rng: random.Random) -> float:
+    def backoff(self, retry_number: int) -> float:
         """The wait before retry number ``retry_number`` (1 for the first retry)."""
         bound = min(self.wait_max, self.wait_initial * self.wait_exp_base ** (retry_number - 1))
-        return rng.uniform(0, bound)
+        return self.rng.uniform(0, bound)
 
 
 @frozen
@@ -108,10 +121,13 @@ class RetryDetails:
 
 
 RetryHook = Callable[[RetryDetails], None]
+"""``on_retry=``: called with each retry's :class:`RetryDetails`, before its wait."""
 
 
 @frozen
 class Verdict:
+    """What :func:`classify` says of a failed attempt."""
+
     retry: bool
     maybe_landed: bool = False
     retry_after: float | None = None
@@ -128,35 +144,56 @@ def classify(error: ZonosError) -> Verdict:
     if isinstance(error, ResponseParseError):
         # Garbled or cut-off bytes are transient; a well-formed answer of the wrong shape is not.
         return Verdict(retry=not error.problems, maybe_landed=True)
-    if isinstance(error, ZonosProcessingError):
+    if isinstance(error, ZonosAPIError) and error.retryable:
+        # Zonos failed inside ("Could not process ..."): before or after the change, unknown.
         return Verdict(retry=True, maybe_landed=True)
     return Verdict(retry=False)
 
 
-@define
-class RatePacer:
-    """Spaces request starts to at most ``rate`` per second; halves the pace on 429.
+async def call_with_retries(
+    attempt: Callable[[int, bool], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    endpoint: str,
+    order_id: str | None = None,
+    on_retry: RetryHook | None = None,
+) -> T:
+    """Run ``attempt(number, maybe_landed)`` until it succeeds, or the policy says stop.
 
-    After a 429 the pace recovers by a twentieth of ``rate`` per successful call.
+    ``maybe_landed`` tells an attempt that an earlier one may have reached Zonos
+    (its answer was lost), so an update can check before it sends again. The
+    deadline bounds the whole call, waits included: a wait that would end after
+    it is not started, and an attempt still running at it is cancelled.
     """
-
-    rate: float
-    current: float = field(init=False)
-    _next_start: float = field(init=False, default=0.0)
-
-    def __attrs_post_init__(self) -> None:
-        if self.rate <= 0:
-            raise ValueError("rate_limit must be positive")
-        self.current = self.rate
-
-    def reserve(self, now: float) -> float:
-        """Book the next start; returns how long to wait for it."""
-        start = max(now, self._next_start)
-        self._next_start = start + 1 / self.current
-        return start - now
-
-    def slow_down(self) -> None:
-        self.current = max(self.rate / 16, self.current / 2)
-
-    def speed_up(self) -> None:
-        self.current = min(self.rate, self.current + self.rate / 20)
+    started = anyio.current_time()
+    deadline = math.inf if policy.deadline is None else policy.deadline
+    maybe_landed = False
+    last_error: ZonosError | None = None
+    number = 0
+    with anyio.move_on_after(deadline):
+        for number in range(1, policy.attempts + 1):
+            try:
+                return await attempt(number, maybe_landed)
+            except ZonosError as error:
+                verdict = classify(error)
+                if not verdict.retry or number == policy.attempts:
+                    raise
+                maybe_landed = maybe_landed or verdict.maybe_landed
+                if verdict.retry_after is not None:
+                    wait = min(verdict.retry_after, policy.retry_after_max)
+                else:
+                    wait = policy.backoff(number)
+                elapsed = anyio.current_time() - started
+                if elapsed + wait >= deadline:
+                    raise
+                last_error = error
+                if on_retry is not None:
+                    on_retry(RetryDetails(endpoint, order_id, number, wait, elapsed, error))
+            await policy.sleep(wait)
+    about = f" for {order_id}" if order_id else ""
+    after = f"; the last attempt failed with: {last_error}" if last_error else ""
+    raise ZonosTimeoutError(
+        f"{endpoint}{about}: no answer within the {policy.deadline} s deadline "
+        f"({number} attempt(s)){after}",
+        endpoint=endpoint,
+    )

@@ -5,9 +5,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 import logging
-import math
 import os
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
@@ -16,7 +14,7 @@ from typing import Any, Final, Literal, TypeVar, get_args
 import anyio
 import httpx
 
-from . import _protocol as protocol
+from . import protocol
 from ._backends import (
     AiohttpBackend,
     Backend,
@@ -36,20 +34,26 @@ from ._errors import (
     ZonosError,
     ZonosTimeoutError,
 )
-from ._models import Order, OrderNumbersPage, UpdateResult
+from ._models import Order, OrderNumbersPage, ResponseInfo, UpdateResult
 from ._native import NativeBackend
-from ._retry import RatePacer, RetryDetails, RetryHook, RetryPolicy, classify
+from ._pacing import RatePacer, Throttle
+from ._retry import RetryDetails, RetryHook, RetryPolicy, call_with_retries
 from ._status import OrderStatus
 from ._version import __version__
+from .protocol import DateTypes
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
-    "UNSET",
+    "DateTypes",
     "HttpBackendName",
+    "RetryTypes",
     "Session",
+    "TimeoutTypes",
+    "UNSET",
+    "Unset",
 ]
 
 T = TypeVar("T")
@@ -69,18 +73,22 @@ USER_AGENT: Final = f"zonos-async/{__version__} httpx/{httpx.__version__}"
 HttpBackendName = Literal["auto", "native", "httpx", "httpcore2", "aiohttp"]
 
 
-class _Unset(enum.Enum):
+class Unset(enum.Enum):
+    """The type of :data:`UNSET`: a per-call argument left out, so the session's setting holds."""
+
     UNSET = "UNSET"
 
     def __repr__(self) -> str:
         return "UNSET"
 
 
-UNSET: Final = _Unset.UNSET
+UNSET: Final = Unset.UNSET
 """Marks a per-call argument as "not given" (``None`` means "none": no timeout, no retries)."""
 
 TimeoutTypes = float | httpx.Timeout | None
+"""A timeout: seconds, an ``httpx.Timeout`` (connect/read/write/pool), or ``None`` for none."""
 RetryTypes = RetryPolicy | None
+"""A retry policy, or ``None`` for a single attempt."""
 
 
 class _State(enum.Enum):
@@ -98,10 +106,15 @@ class Session:
 
     Args:
         store: Your Zonos store id; defaults to ``$ZONOS_STORE_ID``.
-        secret: Your API secret; defaults to ``$ZONOS_SECRET``. Never shown in
-            a ``repr``, a log line or an error.
-        base_url: Where Zonos lives. Plain ``http://`` is refused except on
-            loopback (the fake server).
+        secret: Your API secret; defaults to ``$ZONOS_SECRET``. Surrounding
+            whitespace is dropped; it must then be a GUID, as Zonos documents
+            it (see ``validate_secret``). Never shown in a ``repr``, a log line
+            or an error.
+        base_url: Where Zonos lives; defaults to ``$ZONOS_BASE_URL``, else
+            ``https://api.iglobalstores.com``. Plain ``http://`` is refused
+            except on loopback (the fake server).
+        validate_secret: ``False`` sends a secret that is not a GUID as it is
+            (for a Zonos that hands out another form).
         timeout: Per attempt: seconds, or an ``httpx.Timeout``
             (connect/read/write/pool). ``None`` waits forever.
         limits: The pool's ``httpx.Limits``.
@@ -130,7 +143,7 @@ class Session:
 
     Example::
 
-        async with zonos_async.Session(store=999, secret="...") as zonos:
+        async with zonos_async.Session(store=999, secret="f5bde245-...") as zonos:
             order = await zonos.order_detail("999-99991")
     """
 
@@ -139,7 +152,8 @@ class Session:
         store: int | str | None = None,
         secret: str | None = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
+        validate_secret: bool = True,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         limits: httpx.Limits = DEFAULT_LIMITS,
         client: httpx.AsyncClient | None = None,
@@ -157,6 +171,8 @@ class Session:
         if store is None or secret is None:
             missing = "store (or $ZONOS_STORE_ID)" if store is None else "secret (or $ZONOS_SECRET)"
             raise InvalidRequestError(f"no {missing} was given")
+        if max_concurrency is not None and max_concurrency < 1:
+            raise InvalidRequestError(f"max_concurrency must be at least 1, not {max_concurrency}")
         if client is not None and transport is not None:
             raise InvalidRequestError("pass client or transport, not both")
         if http_backend not in get_args(HttpBackendName):
@@ -168,7 +184,9 @@ class Session:
             raise InvalidRequestError(
                 f"http_backend={http_backend!r} cannot use an httpx client or transport"
             )
-        self._credentials = protocol.Credentials.of(store, secret)
+        self._credentials = protocol.Credentials.of(store, secret, validate_secret=validate_secret)
+        if base_url is None:
+            base_url = os.environ.get("ZONOS_BASE_URL") or DEFAULT_BASE_URL
         self._base_url = _check_base_url(base_url)
         self._timeout = httpx.Timeout(timeout)
         self._limits = limits
@@ -179,16 +197,11 @@ class Session:
         self._max_concurrency = max_concurrency or limits.max_connections or 100
         self._pacer = RatePacer(rate_limit) if rate_limit is not None else None
         self._http_backend = http_backend
-        self._rng = random.Random()
         self._state = _State.UNOPENED
         self._backend: Backend | None = None
         self._mocked_backend: HttpxBackend | None = None
-        self._limiter: anyio.CapacityLimiter | None = None
-        self._headers = {
-            "Accept": "application/json",
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-        }
+        self._throttle: Throttle | None = None
+        self._headers = {**protocol.HEADERS, "User-Agent": USER_AGENT}
 
     @property
     def store(self) -> int:
@@ -225,7 +238,7 @@ class Session:
             # Our limiter is the only queue: the native pool has none, and a call cancelled
             # while queued in an httpcore pool leaks its slot (encode/httpcore#1093).
             in_flight = min(in_flight, self._limits.max_connections or in_flight)
-        self._limiter = anyio.CapacityLimiter(in_flight)
+        self._throttle = Throttle(in_flight, self._pacer)
         self._state = _State.OPEN
         return self
 
@@ -282,17 +295,18 @@ class Session:
     async def order_numbers(
         self,
         *,
-        since_date: object = None,
-        through_date: object = None,
+        since_date: DateTypes | None = None,
+        through_date: DateTypes | None = None,
         since_order_id: str | int | None = None,
         missing_merchant_order_id: bool = False,
         statuses: bool = False,
-        timeout: TimeoutTypes | _Unset = UNSET,
-        retry: RetryTypes | _Unset = UNSET,
+        timeout: TimeoutTypes | Unset = UNSET,
+        retry: RetryTypes | Unset = UNSET,
     ) -> OrderNumbersPage:
         """List orders (``orderNumbers``), oldest first.
 
-        Pass ``since_date`` (a ``date``, inclusive, with an optional inclusive
+        Pass ``since_date`` (a ``date``, an aware ``datetime`` or a string such
+        as ``"2026-11-01"``; inclusive, with an optional inclusive
         ``through_date``), or ``since_order_id`` (the orders after it), and/or
         ``missing_merchant_order_id=True`` (orders of the last two weeks with no
         merchant order id; with ``since_date`` both must hold). ``statuses=True``
@@ -321,8 +335,8 @@ class Session:
         endpoint, order_id = protocol.ORDER_NUMBERS, fields.get("sinceOrderId")
 
         async def attempt(number: int, maybe_landed: bool) -> OrderNumbersPage:
-            data = await self._send(endpoint, fields, order_id, timeout, number)
-            return protocol.parse_order_numbers(data, self._credentials.redact)
+            data, response = await self._send(endpoint, fields, order_id, timeout, number)
+            return protocol.parse_order_numbers(data, self._credentials.redact, response=response)
 
         return await self._with_retries(endpoint, order_id, retry, attempt)
 
@@ -330,9 +344,9 @@ class Session:
         self,
         order_id: str | int | None = None,
         *,
-        reference_id: str | None = None,
-        timeout: TimeoutTypes | _Unset = UNSET,
-        retry: RetryTypes | _Unset = UNSET,
+        reference_id: str | int | None = None,
+        timeout: TimeoutTypes | Unset = UNSET,
+        retry: RetryTypes | Unset = UNSET,
     ) -> Order:
         """Fetch one whole order (``orderDetail``, v2) by Zonos order id or by your reference id.
 
@@ -354,8 +368,8 @@ class Session:
         endpoint, full_id = protocol.ORDER_DETAIL, fields.get("orderId")
 
         async def attempt(number: int, maybe_landed: bool) -> Order:
-            data = await self._send(endpoint, fields, full_id, timeout, number)
-            return protocol.parse_order(data, self._credentials.redact)
+            data, response = await self._send(endpoint, fields, full_id, timeout, number)
+            return protocol.parse_order(data, self._credentials.redact, response=response)
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
 
@@ -364,8 +378,8 @@ class Session:
         order_id: str | int,
         merchant_order_id: str,
         *,
-        timeout: TimeoutTypes | _Unset = UNSET,
-        retry: RetryTypes | _Unset = UNSET,
+        timeout: TimeoutTypes | Unset = UNSET,
+        retry: RetryTypes | Unset = UNSET,
     ) -> UpdateResult:
         """Attach your own order number to a Zonos order (``updateMerchantOrderId``).
 
@@ -387,14 +401,15 @@ class Session:
         )
 
         async def attempt(number: int, maybe_landed: bool) -> UpdateResult:
-            if maybe_landed and await self._stored_merchant_order_id(full_id, timeout) == wanted:
-                return UpdateResult(
-                    full_id,
-                    f"merchantOrderId {wanted} is stored (an earlier attempt landed)",
-                    replayed=True,
-                )
-            data = await self._send(endpoint, fields, full_id, timeout, number)
-            return protocol.parse_update(endpoint, full_id, data, self._credentials.redact)
+            if maybe_landed:
+                stored = await self._read_back(full_id, timeout)
+                replayed = protocol.replayed_merchant_order_id(full_id, wanted, stored)
+                if replayed is not None:
+                    return replayed
+            data, response = await self._send(endpoint, fields, full_id, timeout, number)
+            return protocol.parse_update(
+                endpoint, full_id, data, self._credentials.redact, response=response
+            )
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
 
@@ -403,8 +418,8 @@ class Session:
         order_id: str | int,
         status: OrderStatus | str,
         *,
-        timeout: TimeoutTypes | _Unset = UNSET,
-        retry: RetryTypes | _Unset = UNSET,
+        timeout: TimeoutTypes | Unset = UNSET,
+        retry: RetryTypes | Unset = UNSET,
     ) -> UpdateResult:
         """Move an order through fulfilment, or ask for cancellation (``updateVendorOrderStatus``).
 
@@ -426,28 +441,27 @@ class Session:
 
         async def attempt(number: int, maybe_landed: bool) -> UpdateResult:
             try:
-                data = await self._send(endpoint, fields, full_id, timeout, number)
+                data, response = await self._send(endpoint, fields, full_id, timeout, number)
             except StatusUnchangedError as error:
-                if maybe_landed and error.current_status is wanted:
-                    return UpdateResult(
-                        full_id,
-                        f"{full_id} has status {wanted} (an earlier attempt landed)",
-                        replayed=True,
-                    )
-                raise
-            return protocol.parse_update(endpoint, full_id, data, self._credentials.redact)
+                replayed = protocol.replayed_status_update(
+                    full_id, wanted, error, maybe_landed=maybe_landed
+                )
+                if replayed is None:
+                    raise
+                return replayed
+            return protocol.parse_update(
+                endpoint, full_id, data, self._credentials.redact, response=response
+            )
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
 
-    async def _stored_merchant_order_id(
-        self, order_id: str, timeout: TimeoutTypes | _Unset
-    ) -> str | None:
+    async def _read_back(self, order_id: str, timeout: TimeoutTypes | Unset) -> Order | None:
         """Read an order back after an update whose answer was lost; ``None`` if that fails too."""
         try:
-            data = await self._send(
+            data, response = await self._send(
                 protocol.ORDER_DETAIL, {"orderId": order_id}, order_id, timeout, 0
             )
-            return protocol.parse_order(data, self._credentials.redact).merchant_order_id
+            return protocol.parse_order(data, self._credentials.redact, response=response)
         except ZonosError:
             return None
 
@@ -457,48 +471,18 @@ class Session:
         self,
         endpoint: protocol.Endpoint,
         order_id: str | None,
-        retry: RetryTypes | _Unset,
+        retry: RetryTypes | Unset,
         attempt: Callable[[int, bool], Awaitable[T]],
     ) -> T:
         self._check_open()
         policy = self._retry if retry is UNSET else (retry or RetryPolicy.never())
-        started = anyio.current_time()
-        deadline = math.inf if policy.deadline is None else policy.deadline
-        maybe_landed = False
-        last_error: ZonosError | None = None
-        number = 0
-        with anyio.move_on_after(deadline):
-            for number in range(1, policy.attempts + 1):
-                try:
-                    return await attempt(number, maybe_landed)
-                except ZonosError as error:
-                    verdict = classify(error)
-                    if not verdict.retry or number == policy.attempts:
-                        raise
-                    if isinstance(error, RateLimitedError) and self._pacer is not None:
-                        self._pacer.slow_down()
-                    maybe_landed = maybe_landed or verdict.maybe_landed
-                    if verdict.retry_after is not None:
-                        wait = min(verdict.retry_after, policy.retry_after_max)
-                    else:
-                        wait = policy.backoff(number, self._rng)
-                    elapsed = anyio.current_time() - started
-                    if elapsed + wait >= deadline:
-                        raise
-                    last_error = error
-                    self._announce_retry(
-                        RetryDetails(endpoint.name, order_id, number, wait, elapsed, error)
-                    )
-                await anyio.sleep(wait)
-        about = f" for {order_id}" if order_id else ""
-        after = f"; the last attempt failed with: {last_error}" if last_error else ""
-        raise ZonosTimeoutError(
-            f"{endpoint.name}{about}: no answer within the {policy.deadline} s deadline "
-            f"({number} attempt(s)){after}",
-            endpoint=endpoint.name,
+        return await call_with_retries(
+            attempt, policy, endpoint=endpoint.name, order_id=order_id, on_retry=self._retrying
         )
 
-    def _announce_retry(self, details: RetryDetails) -> None:
+    def _retrying(self, details: RetryDetails) -> None:
+        if isinstance(details.error, RateLimitedError) and self._throttle is not None:
+            self._throttle.slow_down()
         logger.info(
             "retrying %s%s in %.2f s after attempt %d failed: %s",
             details.endpoint,
@@ -517,26 +501,17 @@ class Session:
         endpoint: protocol.Endpoint,
         fields: Mapping[str, Any],
         order_id: str | None,
-        timeout: TimeoutTypes | _Unset,
+        timeout: TimeoutTypes | Unset,
         attempt: int,
-    ) -> dict[str, Any]:
-        """One request: wait for a slot (and the pace), post, read the answer."""
+    ) -> tuple[dict[str, Any], ResponseInfo]:
+        """One request: wait for its turn (the throttle), post, read the answer."""
         backend = self._current_backend()
         content = protocol.encode(self._credentials, fields)
         attempt_timeout = self._timeout if timeout is UNSET else httpx.Timeout(timeout)
-        limiter = self._limiter
-        assert limiter is not None
+        throttle = self._throttle
+        assert throttle is not None
+        await throttle.acquire()
         try:
-            # A free slot is taken without the two scheduling round trips that anyio's
-            # ``async with`` costs (measured: 19 µs against 1 µs); a busy one is awaited.
-            limiter.acquire_nowait()
-        except anyio.WouldBlock:
-            await limiter.acquire()
-        try:
-            if self._pacer is not None:
-                pause = self._pacer.reserve(anyio.current_time())
-                if pause > 0:
-                    await anyio.sleep(pause)
             started = time.perf_counter()
             try:
                 raw = await backend.post(
@@ -546,14 +521,17 @@ class Session:
                 self._log(endpoint, order_id, attempt, failure.kind, started)
                 raise self._transport_error(endpoint, order_id, failure) from None
         finally:
-            limiter.release()
+            throttle.release()
         self._log(endpoint, order_id, attempt, f"HTTP {raw.status_code}", started)
-        data = protocol.decode(
-            endpoint, raw.status_code, raw.headers, raw.content, self._credentials.redact
+        response = ResponseInfo(
+            endpoint.name, raw.status_code, raw.headers, time.perf_counter() - started
         )
-        if self._pacer is not None:
-            self._pacer.speed_up()
-        return data
+        data = protocol.decode(
+            endpoint, raw.status_code, raw.headers, raw.content, self._credentials.redact,
+            response=response,
+        )  # fmt: skip
+        throttle.speed_up()
+        return data, response
 
     def _current_backend(self) -> Backend:
         self._check_open()

@@ -16,7 +16,7 @@ from typing import Final
 import aiohttp
 
 from benchmarks._common import HEADERS, SECRET, STORE, AsyncCall
-from zonos_async import _protocol as protocol
+from zonos_async import protocol
 from zonos_async._models import Order
 
 __all__ = ["BACKENDS", "LABEL", "open_client"]

@@ -14,7 +14,7 @@ import anyio
 
 from benchmarks._common import SECRET, STORE, AsyncCall
 from benchmarks.clients.floor import raw_poster
-from zonos_async import _protocol as protocol
+from zonos_async import protocol
 from zonos_async._models import Order
 
 __all__ = ["BACKENDS", "LABEL", "open_client"]

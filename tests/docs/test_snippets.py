@@ -6,10 +6,12 @@ How a page's blocks are run (so the pages can read as a user would write the cod
   temporary working directory (files a block writes stay there for the next block).
 - The page gets a fake Zonos: ``FakeZonos.seeded(orders=300, seed=8)`` over the 30 days before
   ``NOW``, plus the orders the pages name: ``999-99991`` (in process, reference ``cart-123``)
-  and ``999-99992`` (in fraud review). Its credentials are the placeholders the pages show,
-  ``store=999, secret="f5bde245-..."``, and ``ZONOS_STORE_ID``/``ZONOS_SECRET`` are set to them.
+  and ``999-99992`` (in fraud review). Its credentials are the vendor's documentation ones, store
+  999 and secret ``f5bde245-f55e-414d-b722-80b25161c12c``, which the pages shorten to
+  ``secret="f5bde245-..."``; ``ZONOS_STORE_ID``/``ZONOS_SECRET`` are set to them.
 - ``zonos_async.Session`` is swapped, for the page, for a subclass that plugs in the fake's
-  in-memory transport when a block gives no ``client``, ``transport`` or ``base_url``. So a page
+  in-memory transport when a block gives no ``client``, ``transport`` or ``base_url``, and reads
+  the shortened secret as the whole one (a real user pastes their own). So a page
   shows ``async with zonos_async.Session(store=999, secret="f5bde245-...") as zonos:`` and that
   very line runs; a block that brings its own fake or server is left alone.
 - A block with top-level ``await`` runs in the page's event loop (an anyio blocking portal) in
@@ -42,15 +44,17 @@ import anyio.from_thread
 import pytest
 
 import zonos_async
-from zonos_async.testing import FakeClock, FakeZonos
+from zonos_async.testing import DOC_SECRET, FakeClock, FakeZonos
 
 ROOT = Path(__file__).parents[2]
 PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 STORE = 999
-SECRET = "f5bde245-..."  # the placeholder the pages show; the fake accepts exactly this
+SECRET = DOC_SECRET
+SHOWN_SECRET = "f5bde245-..."  # how the pages show it
 INCLUDED_AND_TESTED = {
     "examples/webapp.py": "tests/docs/test_webapp.py",
+    "examples/fastapi_app.py": "tests/docs/test_webapp.py",
     "tests/docs/test_webapp.py": "itself",
     "tests/docs/test_testing_example.py": "itself",
 }
@@ -115,6 +119,9 @@ def docs_session_class(fake: FakeZonos) -> type[zonos_async.Session]:
         """``zonos_async.Session``, on the page's fake unless the block says where to go."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            args = tuple(SECRET if arg == SHOWN_SECRET else arg for arg in args)
+            if kwargs.get("secret") == SHOWN_SECRET:
+                kwargs["secret"] = SECRET
             if not {"client", "transport", "base_url"} & kwargs.keys():
                 kwargs["transport"] = fake.transport()
             super().__init__(*args, **kwargs)
@@ -207,7 +214,7 @@ def test_the_fake_accepts_only_the_placeholder_credentials() -> None:
 
     async def main() -> None:
         async with zonos_async.Session(
-            STORE, "wrong", transport=fake.transport(), retry=None
+            STORE, "00000000-1111-2222-3333-444444444444", transport=fake.transport(), retry=None
         ) as zonos:
             with pytest.raises(zonos_async.InvalidCredentialsError):
                 await zonos.order_detail("999-99991")

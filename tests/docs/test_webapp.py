@@ -1,8 +1,10 @@
-"""examples/webapp.py, driven through httpx's ASGI transport against the fake Zonos.
+"""examples/webapp.py and examples/fastapi_app.py, driven through httpx's ASGI transport.
 
-The app's lifespan is entered by hand (``app.router.lifespan_context``) because
-``httpx.ASGITransport`` does not run it; the session factory is swapped for one that talks to
-``FakeZonos`` in memory, which is the override point the example offers.
+Every test runs against both apps (the ``create_app`` fixture): the Starlette one and its FastAPI
+twin, which shares the shop logic and differs in how the session reaches the route. The app's
+lifespan is entered by hand (``app.router.lifespan_context``) because ``httpx.ASGITransport``
+does not run it; the session factory is swapped for one that talks to ``FakeZonos`` in memory,
+which is the override point both examples offer.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import attrs
 import httpx
@@ -26,12 +29,13 @@ from zonos_async.testing import FakeClock, FakeZonos, Faults
 
 pytestmark = pytest.mark.asyncio
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "webapp.py"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
 
-def _load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("webapp_example", EXAMPLE)
+def _load_example(name: str) -> ModuleType:
+    """``examples/<name>.py`` as the module ``name`` (the FastAPI app imports ``webapp``)."""
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -39,7 +43,18 @@ def _load_example() -> ModuleType:
     return module
 
 
-webapp = _load_example()
+webapp = _load_example("webapp")
+fastapi_app = _load_example("fastapi_app")
+
+AppFactory = Callable[[Callable[[], zonos_async.Session]], Any]
+
+
+@pytest.fixture(params=["starlette", "fastapi"])
+def create_app(request: pytest.FixtureRequest) -> AppFactory:
+    """The example app's ``create_app``: Starlette's, then FastAPI's."""
+    module = webapp if request.param == "starlette" else fastapi_app
+    factory: AppFactory = module.create_app
+    return factory
 
 
 @pytest.fixture
@@ -83,9 +98,11 @@ def endpoints(fake: FakeZonos) -> list[str]:
     return [call.endpoint for call in fake.calls]
 
 
-async def test_in_process_order_is_imported_and_numbered(fake: FakeZonos) -> None:
+async def test_in_process_order_is_imported_and_numbered(
+    fake: FakeZonos, create_app: AppFactory
+) -> None:
     order_id = fake.add_order(status="IGLOBAL_ORDER_IN_PROCESS")
-    app = webapp.create_app(on_fake(fake))
+    app = create_app(on_fake(fake))
     async with running(app) as client:
         response = await client.get("/thank-you", params={"orderId": order_id})
         again = await client.get("/thank-you", params={"orderId": order_id})
@@ -101,18 +118,22 @@ async def test_in_process_order_is_imported_and_numbered(fake: FakeZonos) -> Non
     assert endpoints(fake) == ["orderDetail", "updateMerchantOrderId", "orderDetail"]
 
 
-async def test_short_and_full_order_ids_are_the_same_order(fake: FakeZonos) -> None:
+async def test_short_and_full_order_ids_are_the_same_order(
+    fake: FakeZonos, create_app: AppFactory
+) -> None:
     order_id = fake.add_order()
-    app = webapp.create_app(on_fake(fake))
+    app = create_app(on_fake(fake))
     async with running(app) as client:
         response = await client.get("/thank-you", params={"orderId": order_id.split("-")[1]})
     assert response.status_code == 200
     assert list(app.state.shop.imported) == [order_id]
 
 
-async def test_fraud_review_is_held_then_imported_by_the_poller(fake: FakeZonos) -> None:
+async def test_fraud_review_is_held_then_imported_by_the_poller(
+    fake: FakeZonos, create_app: AppFactory
+) -> None:
     order_id = fake.add_order(status="IGLOBAL_FRAUD_REVIEW")
-    app = webapp.create_app(on_fake(fake))
+    app = create_app(on_fake(fake))
     shop = app.state.shop
     async with running(app) as client:
         response = await client.get("/thank-you", params={"orderId": order_id})
@@ -134,9 +155,11 @@ async def test_fraud_review_is_held_then_imported_by_the_poller(fake: FakeZonos)
     assert fake.order_json(order_id)["merchantOrderId"] == shop.imported[order_id]
 
 
-async def test_fraud_review_that_zonos_cancels_stops_polling(fake: FakeZonos) -> None:
+async def test_fraud_review_that_zonos_cancels_stops_polling(
+    fake: FakeZonos, create_app: AppFactory
+) -> None:
     order_id = fake.add_order(status="IGLOBAL_FRAUD_REVIEW")
-    app = webapp.create_app(on_fake(fake))
+    app = create_app(on_fake(fake))
     shop = app.state.shop
     async with running(app) as client:
         await client.get("/thank-you", params={"orderId": order_id})
@@ -148,10 +171,10 @@ async def test_fraud_review_that_zonos_cancels_stops_polling(fake: FakeZonos) ->
 
 
 async def test_unknown_status_is_held_and_logged(
-    fake: FakeZonos, caplog: pytest.LogCaptureFixture
+    fake: FakeZonos, caplog: pytest.LogCaptureFixture, create_app: AppFactory
 ) -> None:
     order_id = fake.add_order(status="IGLOBAL_SOMETHING_NEW")
-    app = webapp.create_app(on_fake(fake))
+    app = create_app(on_fake(fake))
     with caplog.at_level(logging.WARNING, logger="shop.zonos"):
         async with running(app) as client:
             response = await client.get("/thank-you", params={"orderId": order_id})
@@ -169,9 +192,9 @@ async def test_unknown_status_is_held_and_logged(
     ids=["missing", "empty", "not-a-number", "another-store", "malformed"],
 )
 async def test_bad_order_id_is_a_400_and_nothing_is_sent(
-    fake: FakeZonos, query: dict[str, str]
+    fake: FakeZonos, query: dict[str, str], create_app: AppFactory
 ) -> None:
-    app = webapp.create_app(on_fake(fake))
+    app = create_app(on_fake(fake))
     async with running(app) as client:
         response = await client.get("/thank-you", params=query)
     assert response.status_code == 400
@@ -179,16 +202,16 @@ async def test_bad_order_id_is_a_400_and_nothing_is_sent(
     assert fake.calls == []
 
 
-async def test_unknown_order_is_a_404(fake: FakeZonos) -> None:
-    app = webapp.create_app(on_fake(fake))
+async def test_unknown_order_is_a_404(fake: FakeZonos, create_app: AppFactory) -> None:
+    app = create_app(on_fake(fake))
     async with running(app) as client:
         response = await client.get("/thank-you", params={"orderId": "999-424242"})
     assert response.status_code == 404
     assert "We could not find order 999-424242." in response.text
 
 
-async def test_order_id_is_escaped_in_the_page(fake: FakeZonos) -> None:
-    app = webapp.create_app(on_fake(fake))
+async def test_order_id_is_escaped_in_the_page(fake: FakeZonos, create_app: AppFactory) -> None:
+    app = create_app(on_fake(fake))
     async with running(app) as client:
         response = await client.get("/thank-you", params={"orderId": "<script>"})
     assert response.status_code == 400
@@ -212,10 +235,11 @@ async def test_zonos_down_says_the_order_is_safe(
     faults: Faults,
     options: dict[str, object],
     caplog: pytest.LogCaptureFixture,
+    create_app: AppFactory,
 ) -> None:
     order_id = fake.add_order()
     fake.faults = faults
-    app = webapp.create_app(on_fake(fake, **options))
+    app = create_app(on_fake(fake, **options))
     with caplog.at_level(logging.DEBUG):
         async with running(app) as client:
             response = await client.get("/thank-you", params={"orderId": order_id})
@@ -230,11 +254,11 @@ async def test_zonos_down_says_the_order_is_safe(
 # --8<-- [end:down]
 
 
-async def test_zonos_down_with_retries_recovers(fake: FakeZonos) -> None:
+async def test_zonos_down_with_retries_recovers(fake: FakeZonos, create_app: AppFactory) -> None:
     """With the example's own retry policy, two failures in a row still end in a thank-you."""
     order_id = fake.add_order()
     fake.fail_next("orderDetail", 2)
-    app = webapp.create_app(on_fake(fake, retry=attrs.evolve(webapp.WEB_RETRY, wait_max=0.0)))
+    app = create_app(on_fake(fake, retry=attrs.evolve(webapp.WEB_RETRY, wait_max=0.0)))
     async with running(app) as client:
         response = await client.get("/thank-you", params={"orderId": order_id})
     assert response.status_code == 200
@@ -242,7 +266,7 @@ async def test_zonos_down_with_retries_recovers(fake: FakeZonos) -> None:
 
 
 async def test_wrong_credentials_are_a_503_and_logged_without_the_secret(
-    fake: FakeZonos, caplog: pytest.LogCaptureFixture
+    fake: FakeZonos, caplog: pytest.LogCaptureFixture, create_app: AppFactory
 ) -> None:
     order_id = fake.add_order()
     wrong = "00000000-1111-2222-3333-444444444444"
@@ -250,7 +274,7 @@ async def test_wrong_credentials_are_a_503_and_logged_without_the_secret(
     def factory() -> zonos_async.Session:
         return zonos_async.Session(fake.store, wrong, transport=fake.transport(), retry=None)
 
-    app = webapp.create_app(factory)
+    app = create_app(factory)
     with caplog.at_level(logging.DEBUG):
         async with running(app) as client:
             response = await client.get("/thank-you", params={"orderId": order_id})
@@ -260,11 +284,11 @@ async def test_wrong_credentials_are_a_503_and_logged_without_the_secret(
 
 
 async def test_merchant_id_push_failing_still_thanks_the_customer(
-    fake: FakeZonos, caplog: pytest.LogCaptureFixture
+    fake: FakeZonos, caplog: pytest.LogCaptureFixture, create_app: AppFactory
 ) -> None:
     order_id = fake.add_order()
     fake.fail_next("updateMerchantOrderId")
-    app = webapp.create_app(on_fake(fake))
+    app = create_app(on_fake(fake))
     with caplog.at_level(logging.WARNING, logger="shop.zonos"):
         async with running(app) as client:
             response = await client.get("/thank-you", params={"orderId": order_id})
@@ -274,7 +298,7 @@ async def test_merchant_id_push_failing_still_thanks_the_customer(
     assert f"could not push {app.state.shop.imported[order_id]} for {order_id}" in caplog.text
 
 
-async def test_one_session_for_the_app_life(fake: FakeZonos) -> None:
+async def test_one_session_for_the_app_life(fake: FakeZonos, create_app: AppFactory) -> None:
     made: list[zonos_async.Session] = []
     make = on_fake(fake)
 
@@ -283,7 +307,7 @@ async def test_one_session_for_the_app_life(fake: FakeZonos) -> None:
         return made[-1]
 
     ids = [fake.add_order() for _ in range(5)]
-    app = webapp.create_app(factory)
+    app = create_app(factory)
     async with running(app) as client:
         for order_id in ids:
             assert (await client.get("/thank-you", params={"orderId": order_id})).is_success

@@ -384,7 +384,7 @@ async def test_cli_serves() -> None:
         process.terminate()
         output, _ = process.communicate(timeout=10)
     assert f"http://127.0.0.1:{port}" in output
-    assert secret not in output
+    assert f"secret={secret}" in output  # the fake's own, printed for the client to send
 
 
 def test_serve_refuses_trio_clearly() -> None:

@@ -92,7 +92,8 @@ def test_bad_arguments_exit_2_before_any_file_is_created(
 ) -> None:
     fake, credentials = served
     db = tmp_path / "orders.db"
-    result = run("sync", *credentials, "--db", str(db), *extra)
+    changes = str(tmp_path / "changes.jsonl")
+    result = run("sync", *credentials, "--db", str(db), "--changes", changes, *extra)
     assert result.exit_code == 2
     assert says in one_error_line(result)
     assert list(tmp_path.iterdir()) == []
@@ -165,8 +166,38 @@ def test_the_demo_shows_status_changes_between_two_runs(
     assert "run 2" in result.stdout
     assert "IGLOBAL_FRAUD_REVIEW -> IGLOBAL_ORDER_IN_PROCESS" in result.stdout
     assert "-> IGLOBAL_ORDER_CANCELLED" in result.stdout
+    second = result.stdout.split("run 2", 1)[1]
+    assert " 0 status changes" not in second
     status = run("status", "--db", "zonos-demo.db", "--json")
     (store,) = json.loads(status.stdout)
-    assert store["orders"] == 311
+    assert store["orders"] >= 300
+    assert store["last_run"]["result"] == "ok"
     again = run("sync", "--demo", "--demo-orders", "300", "--demo-latency-ms", "0")
     assert again.exit_code == 0  # a fresh demo store each time
+
+
+@pytest.mark.parametrize("command", [["status"], ["export", "--out", "orders.jsonl"]])
+def test_status_and_export_of_a_missing_database_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(*command, "--db", "typo.db")
+    assert result.exit_code == 2
+    assert "no such database" in one_error_line(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_same_commands_on_postgresql(
+    served: tuple[FakeZonos, list[str]], postgres_url: str, tmp_path: Path
+) -> None:
+    _, credentials = served
+    first = run("sync", *credentials, "--since", SINCE, "--db", postgres_url, "--json")
+    assert first.exit_code == 0, first.stderr
+    assert json.loads(first.stdout)["new"] == 60
+    again = run("sync", *credentials, "--db", postgres_url, "--json")
+    assert json.loads(again.stdout)["fetched"] == 0
+    (store,) = json.loads(run("status", "--db", postgres_url, "--json").stdout)
+    assert store["orders"] == 60 and store["lease"]["holder"] is None
+    out = tmp_path / "orders.jsonl"
+    assert run("export", "--db", postgres_url, "--out", str(out)).exit_code == 0
+    assert len(out.read_text().splitlines()) == 60

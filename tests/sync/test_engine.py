@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -250,3 +251,61 @@ def run_session(fake: FakeZonos):  # type: ignore[no-untyped-def]
     from sync_support import session_for
 
     return session_for(fake)
+
+
+async def test_runs_between_lifecycle_events_converge_on_zonos_state(tmp_path: Path) -> None:
+    """Seeded arrivals, reviews, cancellations, late and out-of-order orders, a new status."""
+    from zonos_async.testing import FakeClock, Lifecycle
+
+    fake = FakeZonos.seeded(
+        orders=300,
+        seed=5,
+        now=NOW,
+        days=20,
+        clock=FakeClock(NOW),
+        lifecycle=Lifecycle(orders_per_hour=6, settle_hours=(1, 10)),
+    )
+    db = tmp_path / "orders.db"
+    events: list[Change] = []
+    async with store_at(db) as store:
+        await run_sync(fake, store, events, since=(NOW - timedelta(days=21)).date())
+        for hours in (1, 5, 0.5, 13, 30, 2):
+            fake.clock.advance(timedelta(hours=hours))
+            await run_sync(fake, store, events)
+    assert stored_statuses(db) == zonos_statuses(fake)
+    moves = history(db)
+    status_events = [c for c in events if c.kind == "status"]
+    assert status_events, "the lifecycle moved orders: the sync saw it"
+    assert len({c.id for c in events}) == len(events)
+    # every change recorded is a real change, and each order's chain of statuses is unbroken
+    chains: dict[str, list[tuple[object, object]]] = {}
+    for order_id, _, old, new in moves:
+        chains.setdefault(str(order_id), []).append((old, new))
+    assert set(chains) == set(stored_statuses(db))
+    for chain in chains.values():
+        assert chain[0][0] is None  # stored once, as new, then only real moves
+        assert all(old is not None and old != new for old, new in chain[1:])
+        for (_, before), (after, _) in itertools.pairwise(chain):
+            assert before == after
+
+
+async def test_zonos_days_that_begin_at_seven_utc_lose_nothing(tmp_path: Path) -> None:
+    fake = FakeZonos.seeded(orders=120, seed=3, now=NOW, days=10, day_start_hour=7)
+    db = tmp_path / "orders.db"
+    async with store_at(db) as store:
+        await run_sync(fake, store, since=(NOW - timedelta(days=11)).date())
+        midnight = NOW.replace(hour=0, minute=0)
+        early = [  # placed before 07:00 UTC: Zonos counts them in the day before
+            fake.add_order(
+                placed_at=midnight + timedelta(hours=h), status="VENDOR_END_OF_DAY_COMPLETE"
+            )
+            for h in (1, 3, 6)
+        ]
+        yesterday_early = fake.add_order(
+            placed_at=midnight - timedelta(hours=20), status="VENDOR_END_OF_DAY_COMPLETE"
+        )
+        fake.clock.advance(timedelta(hours=2))
+        result = await run_sync(fake, store)
+    assert result.new == 4
+    assert set(early) | {yesterday_early} <= set(stored_statuses(db))
+    assert stored_statuses(db) == zonos_statuses(fake)

@@ -382,7 +382,9 @@ class _Run:
     async def _list(
         self, windows: list[_Window], ids_tx: MemoryObjectSendStream[OrderSummary]
     ) -> None:
-        seen: set[str] = set()
+        # No run-wide set of ids: memory stays flat however many orders a run lists. The
+        # windows do not overlap; an order listed twice anyway (Zonos' days at another hour)
+        # costs one more detail call, and the write keeps it once.
         limiter = anyio.CapacityLimiter(self._window_concurrency)
         counters = self._counters
 
@@ -393,8 +395,7 @@ class _Run:
                     through_date=window.end,
                     statuses=True,
                 )
-                fresh = [summary for summary in page.orders if summary.id not in seen]
-                seen.update(summary.id for summary in fresh)
+                fresh = list({summary.id: summary for summary in page.orders}.values())
                 counters.listed += len(fresh)
                 held = await self._store.held(self._store_id, [s.id for s in fresh])
                 wanted = [summary for summary in fresh if _needs_fetch(summary, held)]

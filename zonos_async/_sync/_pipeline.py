@@ -39,6 +39,7 @@ from attrs import define, frozen
 from .._errors import InvalidRequestError
 from .._models import Order, OrderNumbersPage, OrderSummary
 from .._status import OrderStatus
+from ..protocol import DateTypes
 
 __all__ = [
     "ImportStats",
@@ -70,8 +71,8 @@ class OrderLister(Protocol):
     async def order_numbers(
         self,
         *,
-        since_date: object = ...,
-        through_date: object = ...,
+        since_date: DateTypes | None = ...,
+        through_date: DateTypes | None = ...,
         since_order_id: str | int | None = ...,
         missing_merchant_order_id: bool = ...,
         statuses: bool = ...,

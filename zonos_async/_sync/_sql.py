@@ -43,8 +43,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .._backends import running_under_trio
 from .._errors import InvalidRequestError
-from .._protocol import parse_order
 from .._status import OrderStatus
+from ..protocol import parse_order
 from ._json import dumps_exact, loads_exact
 from ._model import (
     FINAL_STATUSES,
@@ -114,7 +114,9 @@ def _sqlite_file(url: URL) -> Path | None:
 
 
 def _make_engine(url: URL) -> AsyncEngine | Engine:
-    options: dict[str, Any] = {}
+    # pre-ping: after a lost connection (a restarted server, pg_terminate_backend) the next
+    # transaction, such as the lease's release, gets a live one instead of failing too.
+    options: dict[str, Any] = {"pool_pre_ping": True}
     if url.get_backend_name() == "sqlite":
         options["connect_args"] = {"timeout": 30}
     if url.get_dialect().is_async:
@@ -590,7 +592,10 @@ class SqlStore:
         delivered_through: int,
     ) -> tuple[int, int, int, int]:
         t = self._tables
-        rows = [_row(store, item, now) for item in fetched]
+        # One row per order: an order fetched twice in a batch is stored once (the last copy).
+        rows = list(
+            {row["order_id"]: row for row in (_row(store, i, now) for i in fetched)}.values()
+        )
 
         def operation(connection: Connection) -> tuple[int, int, int, int]:
             _fence(

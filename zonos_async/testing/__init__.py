@@ -18,8 +18,10 @@ Example::
     ) as http:
         ...
 
-From a shell: ``python -m zonos_async.testing serve --port 8080 --orders 1000``, and with
-orders arriving and moving on: ``... serve --orders-per-hour 600 --speed 60``.
+From a shell: ``python -m zonos_async.testing --port 8080 --orders 1000`` (it prints the URL,
+store and secret to use), and with orders arriving and moving on:
+``... --orders-per-hour 600 --speed 60``. With pytest, the fixtures ``zonos_fake`` and
+``zonos_session`` of ``zonos_async.testing.pytest_plugin`` are there without an import.
 """
 
 from ._data import java_timestamp

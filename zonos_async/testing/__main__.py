@@ -1,22 +1,30 @@
-"""``python -m zonos_async.testing serve``: the fake on a local port, for demos and load runs.
+"""``python -m zonos_async.testing``: the fake on a local port, for demos, manual tests, load runs.
 
 Example::
 
-    python -m zonos_async.testing serve --port 8080 --orders 1000 --seed 7 --latency-ms 40
+    python -m zonos_async.testing --port 8080 --orders 1000 --seed 7 --latency-ms 40
 
-The clock ticks in real time; the generated orders are spread over the days before start-up.
-The secret is never printed (the default is the vendor's documentation placeholder).
+It starts with one line that says where it is and what a client must send, ready to paste into
+a shell::
+
+    Fake Zonos at http://127.0.0.1:8080  store=999 secret=f5bde245-...  (ZONOS_BASE_URL=...
+    ZONOS_STORE_ID=999 ZONOS_SECRET=...)
+
+The secret is the fake's, never a real one: the vendor's documentation placeholder unless
+``--secret`` names another. The clock ticks in real time; the generated orders are spread over
+the days before start-up. ``serve`` before the options is accepted, for the older spelling.
 
 To keep orders arriving and statuses changing while a client runs, give a rate of new orders
 (``--orders-per-hour``, in fake hours) or ``--lifecycle``, and speed the clock up (``--speed 60``:
 an hour a minute, so fraud reviews end and cancellations come within minutes)::
 
-    python -m zonos_async.testing serve --orders 500 --orders-per-hour 600 --speed 60
+    python -m zonos_async.testing --orders 500 --orders-per-hour 600 --speed 60
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 
@@ -24,67 +32,75 @@ from ._fake import DOC_SECRET, DOC_STORE, FakeClock, FakeZonos
 from ._faults import Faults
 from ._lifecycle import Lifecycle
 
-__all__ = ["main"]
+__all__ = ["banner", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m zonos_async.testing", description="The in-memory fake of the Zonos API."
+        prog="python -m zonos_async.testing",
+        description="Serve the in-memory fake of the Zonos API over HTTP (needs uvicorn: "
+        "pip install 'zonos-async[fake-server]').",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the fake over HTTP (needs uvicorn)")
-    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port, 0 = any free (default 8080)")
-    serve.add_argument("--orders", type=int, default=1000, help="generated orders (default 1000)")
-    serve.add_argument("--seed", type=int, default=0, help="seed of the generated data")
-    serve.add_argument("--days", type=float, default=60, help="days the orders span (default 60)")
-    serve.add_argument(
+    parser.add_argument("command", nargs="?", choices=["serve"], help=argparse.SUPPRESS)
+    parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port, 0 = any free (default 8080)")
+    parser.add_argument("--orders", type=int, default=1000, help="generated orders (default 1000)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated data")
+    parser.add_argument("--days", type=float, default=60, help="days the orders span (default 60)")
+    parser.add_argument(
         "--latency-ms", type=float, default=0.0, help="added to every answer, in milliseconds"
     )
-    serve.add_argument(
+    parser.add_argument(
         "--speed",
         type=float,
         default=1.0,
         help="fake seconds per real second (default 1; 3600 = an hour a second)",
     )
-    serve.add_argument(
+    parser.add_argument(
         "--lifecycle",
         action="store_true",
         help="move orders on as the clock ticks: fraud reviews end, cancellations, late orders",
     )
-    serve.add_argument(
+    parser.add_argument(
         "--orders-per-hour",
         type=float,
         default=0.0,
         help="new orders per fake hour (implies --lifecycle; default 0)",
     )
-    serve.add_argument(
+    parser.add_argument(
         "--fraud-review",
         type=float,
         default=Lifecycle().fraud_review,
         help="share of new orders that start in fraud review (default %(default)s)",
     )
-    serve.add_argument(
+    parser.add_argument(
         "--cancelled",
         type=float,
         default=Lifecycle().cancelled,
         help="share of in-process orders Zonos cancels later (default %(default)s)",
     )
-    serve.add_argument(
+    parser.add_argument(
         "--day-start-hour",
         type=int,
         default=0,
         help="UTC hour at which Zonos days begin for sinceDate/throughDate (default 0)",
     )
-    serve.add_argument("--store", type=int, default=DOC_STORE, help="store id (default 999)")
-    serve.add_argument(
+    parser.add_argument("--store", type=int, default=DOC_STORE, help="store id (default 999)")
+    parser.add_argument(
         "--secret", default=DOC_SECRET, help="API secret (default: the documentation placeholder)"
     )
     return parser
 
 
+def banner(url: str, store: int, secret: str) -> str:
+    """The first line the server prints: where it is, and what a client sends."""
+    env = {"ZONOS_BASE_URL": url, "ZONOS_STORE_ID": str(store), "ZONOS_SECRET": secret}
+    exports = " ".join(f"{name}={shlex.quote(value)}" for name, value in env.items())
+    return f"Fake Zonos at {url}  store={store} secret={shlex.quote(secret)}  ({exports})"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv`` and run the command; returns the exit status."""
+    """Parse ``argv`` and serve the fake until Ctrl-C; returns the exit status."""
     args = _parser().parse_args(argv)
     from ._server import run  # optional dependency, imported late
 
@@ -111,9 +127,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+    def announce(url: str) -> None:
+        print(banner(url, fake.store, fake.secret), flush=True)
+        print(f"{len(fake.order_ids())} orders; Ctrl-C to stop", flush=True)
+
     try:
-        run(fake, host=args.host, port=args.port)
-    except RuntimeError as exc:
+        run(fake, host=args.host, port=args.port, announce=announce)
+    except (RuntimeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # pragma: no cover - interactive

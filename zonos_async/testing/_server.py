@@ -15,7 +15,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING
 
 import anyio
@@ -175,18 +175,24 @@ def serve_in_thread(fake: FakeZonos, *, host: str = "127.0.0.1", port: int = 0) 
         sock.close()
 
 
-def run(fake: FakeZonos, *, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Serve ``fake`` in the foreground until Ctrl-C (what the CLI does)."""
+def run(
+    fake: FakeZonos,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    announce: Callable[[str], None] | None = None,
+) -> None:
+    """Serve ``fake`` in the foreground until Ctrl-C (what the CLI does).
+
+    ``announce`` is called with the URL once the port is bound; answers follow a moment later.
+    """
     sock = bind_socket(host, port)
     url = _url(host, sock)
     server = _make_server(fake, host, sock.getsockname()[1], log_level="info", quiet=False)
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     logger.info("fake Zonos for store %s serving at %s", fake.store, url)
-    print(
-        f"Fake Zonos (store {fake.store}, {len(fake.order_ids())} orders) at {url}"
-        " - Ctrl-C to stop",
-        flush=True,
-    )
+    if announce is not None:
+        announce(url)
     try:
         server.run(sockets=[sock])
     finally:

@@ -1,7 +1,31 @@
 """The Zonos Order API without I/O: build request bodies, read answers.
 
-Everything here is pure, so it is tested without HTTP and shared by the session,
-the importer and anyone who wants to drive Zonos over another transport.
+This is the library's public sans-I/O core. Everything here is pure: no sockets,
+no event loop, no clock. ``Session`` is built on it, and so can you be, to speak
+to Zonos over any transport (a sync ``httpx.Client``, a message queue, a test
+double)::
+
+    import httpx
+    from zonos_async import protocol
+
+    credentials = protocol.Credentials.of(999, "f5bde245-f55e-414d-b722-80b25161c12c")
+    fields = protocol.order_detail_fields(credentials.store, "999-99991", None)
+    endpoint = protocol.ORDER_DETAIL
+    answer = httpx.post(
+        protocol.DEFAULT_BASE + endpoint.path,
+        content=protocol.encode(credentials, fields),
+        headers=protocol.HEADERS,
+    )
+    data = protocol.decode(
+        endpoint, answer.status_code, answer.headers, answer.content, credentials.redact
+    )
+    order = protocol.parse_order(data, credentials.redact)
+
+``*_fields`` check arguments as Zonos would (raising ``InvalidRequestError``
+before anything is sent), ``encode`` makes the body, ``decode`` turns any answer
+into its JSON object or the typed error it stands for, and ``parse_*`` build the
+models. The replay rules (``replayed_status_update``,
+``replayed_merchant_order_id``) say when a retried update counts as done.
 
 Reading an answer, in order: 406/415 are header problems; a JSON object with an
 ``error`` key is a Zonos error whatever the status (v1 says 200, v2 says 400);
@@ -23,40 +47,35 @@ from cattrs import ClassValidationError, IterableValidationError
 
 from ._converter import converter, describe_error
 from ._errors import (
-    ConflictingParametersError,
     InvalidCredentialsError,
-    InvalidOrderIdError,
-    InvalidPostBodyError,
     InvalidRequestError,
-    MissingParameterError,
-    NotAcceptableError,
     OrderCancelledError,
     OrderNotFoundError,
     RateLimitedError,
+    RequestRejectedError,
     ResponseParseError,
     ServerError,
     StatusNotAllowedError,
-    StatusNotSettableError,
     StatusTransitionError,
     StatusUnchangedError,
     UnexpectedStatusError,
-    UnknownStatusError,
-    UnsupportedMediaTypeError,
     ZonosAPIError,
     ZonosProcessingError,
 )
-from ._models import Order, OrderNumbersPage, UpdateResult
+from ._models import Order, OrderNumbersPage, ResponseInfo, UpdateResult
 from ._status import OrderStatus
 
 __all__ = [
+    "Credentials",
     "DEFAULT_BASE",
+    "DateTypes",
     "ENDPOINTS",
+    "Endpoint",
+    "HEADERS",
     "ORDER_DETAIL",
     "ORDER_NUMBERS",
     "UPDATE_MERCHANT_ORDER_ID",
     "UPDATE_VENDOR_ORDER_STATUS",
-    "Credentials",
-    "Endpoint",
     "api_error",
     "decode",
     "encode",
@@ -67,6 +86,8 @@ __all__ = [
     "parse_order",
     "parse_order_numbers",
     "parse_update",
+    "replayed_merchant_order_id",
+    "replayed_status_update",
     "update_merchant_order_id_fields",
     "update_vendor_order_status_fields",
 ]
@@ -100,6 +121,15 @@ ENDPOINTS: Final = (
     UPDATE_VENDOR_ORDER_STATUS,
 )
 
+HEADERS: Final[Mapping[str, str]] = {
+    "Accept": "application/json",
+    "Content-Type": "application/json",
+}
+"""The headers every request needs (Zonos answers 406/415 without them)."""
+
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
 
 @frozen
 class Credentials:
@@ -109,8 +139,14 @@ class Credentials:
     secret: str = field(repr=False)
 
     @classmethod
-    def of(cls, store: object, secret: object) -> Credentials:
-        """Check both before anything is sent."""
+    def of(cls, store: object, secret: object, *, validate_secret: bool = True) -> Credentials:
+        """Check both before anything is sent.
+
+        The secret is stripped of surrounding whitespace (a newline from a secrets
+        file), then must be a GUID, as Zonos documents it
+        (``f5bde245-f55e-414d-b722-80b25161c12c``), unless ``validate_secret`` is
+        false. No message ever shows the secret.
+        """
         if isinstance(store, bool) or not isinstance(store, (int, str)):
             raise InvalidRequestError("store must be the numeric store id Zonos gave you")
         text = str(store).strip()
@@ -118,7 +154,14 @@ class Credentials:
             raise InvalidRequestError(f"store must be a positive whole number, got {store!r}")
         if not isinstance(secret, str) or not secret.strip():
             raise InvalidRequestError("secret must be the API secret Zonos gave you (a GUID)")
-        return cls(int(text), secret.strip())
+        secret = secret.strip()
+        if validate_secret and not _GUID.fullmatch(secret):
+            raise InvalidRequestError(
+                f"secret is not a GUID (8-4-4-4-12 hex digits, {len(secret)} characters given), "
+                "so Zonos would answer 'Invalid security credentials'; check that you copied the "
+                "whole API secret, or pass validate_secret=False if Zonos gave you another form"
+            )
+        return cls(int(text), secret)
 
     def redact(self, text: str) -> str:
         """``text`` with the secret replaced, for anything that may be shown or logged."""
@@ -150,8 +193,33 @@ def normalize_order_id(value: object, store: int, *, name: str = "order_id") -> 
     return f"{store}-{int(number)}"
 
 
+DateTypes = date | datetime | str
+"""A day: a ``date``, an aware ``datetime`` (its UTC day) or a string, ``"2026-11-01"`` or
+``"20261101"`` (or an ISO datetime with its offset)."""
+
+
+def _parse_date_text(text: str) -> date | datetime | None:
+    try:
+        if len(text) == 8 and text.isdigit():
+            return datetime.strptime(text, "%Y%m%d").date()
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        if len(text) > 10 and text[10] in "T ":
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    return None
+
+
 def format_date(value: object, *, name: str) -> str:
-    """A ``date`` (or an aware ``datetime``, taken in UTC, or ``"yyyymmdd"``) as ``yyyymmdd``."""
+    """A :data:`DateTypes` day as Zonos wants it, ``yyyymmdd``."""
+    if isinstance(value, str):
+        parsed = _parse_date_text(value.strip())
+        if parsed is None:
+            raise InvalidRequestError(
+                f"{name} {value!r} is not a real date such as '2026-11-01' (or '20261101')"
+            )
+        value = parsed
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise InvalidRequestError(
@@ -161,22 +229,17 @@ def format_date(value: object, *, name: str) -> str:
         value = value.astimezone(timezone.utc).date()
     if isinstance(value, date):
         return value.strftime("%Y%m%d")
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if len(text) == 8 and text.isdigit():
-                return datetime.strptime(text, "%Y%m%d").strftime("%Y%m%d")
-        except ValueError:
-            pass
-        raise InvalidRequestError(f"{name} {value!r} is not a real date in the form yyyymmdd")
-    raise InvalidRequestError(f"{name} must be a datetime.date, got {type(value).__name__}")
+    raise InvalidRequestError(
+        f"{name} must be a date, a datetime or a string such as '2026-11-01', "
+        f"got {type(value).__name__} {value!r}"
+    )
 
 
 def order_numbers_fields(
     store: int,
     *,
-    since_date: object = None,
-    through_date: object = None,
+    since_date: DateTypes | None = None,
+    through_date: DateTypes | None = None,
     since_order_id: object = None,
     missing_merchant_order_id: bool = False,
     statuses: bool = False,
@@ -267,6 +330,9 @@ def _excerpt(content: bytes, redact: Redact) -> str:
     return text
 
 
+_REFUSED_HEADERS: Final = {406: "Accept", 415: "Content-Type"}
+
+
 def _retry_after(headers: Mapping[str, str]) -> float | None:
     value = headers.get("retry-after")
     if value is None:
@@ -284,42 +350,43 @@ def decode(
     headers: Mapping[str, str],
     content: bytes,
     redact: Redact,
+    *,
+    response: ResponseInfo | None = None,
 ) -> dict[str, Any]:
-    """The JSON object of a successful answer, or the typed error the answer stands for."""
+    """The JSON object of a successful answer, or the typed error the answer stands for.
+
+    ``response`` (status, headers, elapsed time) is put on the error, as ``error.response``.
+    """
     excerpt = _excerpt(content, redact)
     where = f"{endpoint.name}: HTTP {status_code}"
-    if status_code == 406:
-        raise NotAcceptableError(
-            f"{where}: Zonos refused the Accept header: {excerpt!r}",
-            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
-        )  # fmt: skip
-    if status_code == 415:
-        raise UnsupportedMediaTypeError(
-            f"{where}: Zonos refused the Content-Type header: {excerpt!r}",
-            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+    header = _REFUSED_HEADERS.get(status_code)
+    if header is not None:
+        raise RequestRejectedError(
+            f"HTTP {status_code}: Zonos refused the {header} header: {excerpt!r}",
+            endpoint=endpoint.name, status_code=status_code, parameter=header, response=response,
         )  # fmt: skip
     try:
         data = json.loads(content, parse_float=Decimal)
     except (ValueError, RecursionError):
         data = None
     if isinstance(data, dict) and isinstance(data.get("error"), str) and status_code in (200, 400):
-        raise api_error(endpoint, redact(data["error"]), status_code)
+        raise api_error(endpoint, redact(data["error"]), status_code, response=response)
     if status_code == 429:
         retry_after = _retry_after(headers)
         raise RateLimitedError(
             f"{where}: rate limited (Retry-After: {retry_after}): {excerpt!r}",
             endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
-            retry_after=retry_after,
+            retry_after=retry_after, response=response,
         )  # fmt: skip
     if status_code >= 500:
         raise ServerError(
             f"{where}: server error: {excerpt!r}",
-            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt, response=response,
         )  # fmt: skip
     if status_code != 200:
         raise UnexpectedStatusError(
             f"{where}: unexpected status: {excerpt!r}",
-            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt, response=response,
         )  # fmt: skip
     if not isinstance(data, dict):
         what = "not JSON" if data is None else f"JSON {type(data).__name__}, not an object"
@@ -327,16 +394,22 @@ def decode(
             what = "an empty body"
         raise ResponseParseError(
             f"{where}: the answer is {what}: {excerpt!r}",
-            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt,
+            endpoint=endpoint.name, status_code=status_code, excerpt=excerpt, response=response,
         )  # fmt: skip
     return data
 
 
 def _structure(
-    endpoint: Endpoint, data: Any, cls: type[T], redact: Redact, *, key: str | None = None
+    endpoint: Endpoint,
+    data: Any,
+    cls: type[T],
+    redact: Redact,
+    response: ResponseInfo | None,
+    *,
+    key: str | None = None,
 ) -> T:
     try:
-        return converter.structure(data, cls)
+        return _answered(converter.structure(data, cls), response)
     except (ClassValidationError, IterableValidationError) as exc:
         problems = tuple(redact(p) for p in describe_error(exc, f"$.{key}" if key else "$"))
     except (ValueError, TypeError, KeyError) as exc:
@@ -346,60 +419,126 @@ def _structure(
     raise ResponseParseError(
         f"{endpoint.name}: the answer is not the documented shape: {shown}",
         endpoint=endpoint.name, status_code=200, excerpt=excerpt, problems=problems,
+        response=response,
     )  # fmt: skip
 
 
-def parse_order_numbers(data: Mapping[str, Any], redact: Redact) -> OrderNumbersPage:
-    """An ``orderNumbers`` answer as a page of summaries."""
-    return _structure(ORDER_NUMBERS, data, OrderNumbersPage, redact)
+def _missing(
+    endpoint: Endpoint,
+    data: Mapping[str, Any],
+    key: str,
+    kind: str,
+    redact: Redact,
+    response: ResponseInfo | None,
+) -> ResponseParseError:
+    excerpt = _excerpt(json.dumps(data, default=str).encode(), redact)
+    return ResponseParseError(
+        f"{endpoint.name}: the answer has no {key!r} {kind}: {excerpt!r}",
+        endpoint=endpoint.name, status_code=200, excerpt=excerpt,
+        problems=(f"required field missing @ $.{key}",), response=response,
+    )  # fmt: skip
 
 
-def parse_order(data: Mapping[str, Any], redact: Redact) -> Order:
+def _answered(result: T, response: ResponseInfo | None) -> T:
+    if response is not None:
+        # Frozen, but not yet seen by anyone: set once here rather than copy the whole model.
+        object.__setattr__(result, "response", response)
+    return result
+
+
+def parse_order_numbers(
+    data: Mapping[str, Any], redact: Redact, *, response: ResponseInfo | None = None
+) -> OrderNumbersPage:
+    """An ``orderNumbers`` answer as a page of summaries (``response`` goes on the page)."""
+    return _structure(ORDER_NUMBERS, data, OrderNumbersPage, redact, response)
+
+
+def parse_order(
+    data: Mapping[str, Any], redact: Redact, *, response: ResponseInfo | None = None
+) -> Order:
     """An ``orderDetail`` answer, ``{"order": {...}}``, as an :class:`Order`."""
     if not isinstance(data.get("order"), dict):
-        excerpt = _excerpt(json.dumps(data, default=str).encode(), redact)
-        raise ResponseParseError(
-            f"orderDetail: the answer has no 'order' object: {excerpt!r}",
-            endpoint=ORDER_DETAIL.name, status_code=200, excerpt=excerpt,
-            problems=("required field missing @ $.order",),
-        )  # fmt: skip
-    return _structure(ORDER_DETAIL, data["order"], Order, redact, key="order")
+        raise _missing(ORDER_DETAIL, data, "order", "object", redact, response)
+    return _structure(ORDER_DETAIL, data["order"], Order, redact, response, key="order")
 
 
 def parse_update(
-    endpoint: Endpoint, order_id: str, data: Mapping[str, Any], redact: Redact
+    endpoint: Endpoint,
+    order_id: str,
+    data: Mapping[str, Any],
+    redact: Redact,
+    *,
+    response: ResponseInfo | None = None,
 ) -> UpdateResult:
     """An update's ``{"success": "..."}``."""
     message = data.get("success")
     if not isinstance(message, str):
-        excerpt = _excerpt(json.dumps(data, default=str).encode(), redact)
-        raise ResponseParseError(
-            f"{endpoint.name}: the answer has no 'success' text: {excerpt!r}",
-            endpoint=endpoint.name, status_code=200, excerpt=excerpt,
-            problems=("required field missing @ $.success",),
-        )  # fmt: skip
-    return UpdateResult(order_id=order_id, message=redact(message), raw=data)
+        raise _missing(endpoint, data, "success", "text", redact, response)
+    return UpdateResult(order_id=order_id, message=redact(message), raw=data, response=response)
+
+
+# --- Replaying updates --------------------------------------------------------------------------
+# Zonos has no idempotency key. When an update's answer is lost (``maybe_landed``: a timeout,
+# a dropped connection, a 5xx, a garbled 200, "Could not process ..."), the retry must tell
+# "the first attempt landed" from "it did not".
+
+
+def replayed_status_update(
+    order_id: str, wanted: OrderStatus, error: StatusUnchangedError, *, maybe_landed: bool
+) -> UpdateResult | None:
+    """Success, if "already has current status" is the status asked for after a lost answer.
+
+    ``None`` means the error stands: nothing was lost (the caller asked for the status the
+    order had), or the order has another status.
+    """
+    if not maybe_landed or error.current_status is not wanted:
+        return None
+    return UpdateResult(
+        order_id,
+        f"{order_id} has status {wanted} (an earlier attempt landed)",
+        replayed=True,
+        response=error.response,
+    )
+
+
+def replayed_merchant_order_id(
+    order_id: str, wanted: str, stored: Order | None
+) -> UpdateResult | None:
+    """Success, if the order read back after a lost answer holds the merchant order id sent.
+
+    ``stored`` is that order (``None`` if it could not be read). ``None`` means send the
+    update (again).
+    """
+    if stored is None or stored.merchant_order_id != wanted:
+        return None
+    return UpdateResult(
+        order_id,
+        f"merchantOrderId {wanted} is stored (an earlier attempt landed)",
+        replayed=True,
+        response=stored.response,
+    )
 
 
 # --- Zonos' error texts ------------------------------------------------------------------------
 
-_ID = r"(?P<id>.+?)"
-_STATUS = r"(?P<{}>[^\s]+?)"
+# Named groups are the error's keyword arguments; a ``*_status`` group becomes an OrderStatus.
+_ID = r"(?P<order_id>.+?)"
+_STATUS = r"(?P<{}_status>[^\s]+?)"
 
-# (pattern, class, which named group is the order id / reference / parameter); first match wins.
-_MESSAGES: tuple[tuple[re.Pattern[str], type[ZonosAPIError]], ...] = tuple(
-    (re.compile(pattern, re.DOTALL), cls)
-    for pattern, cls in (
+# (pattern, class[, facts the text implies]); the first match wins.
+_MESSAGES: tuple[tuple[re.Pattern[str], type[ZonosAPIError], dict[str, Any]], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), cls, dict(*implied))
+    for pattern, cls, *implied in (
         (r"Invalid security credentials\.?", InvalidCredentialsError),
-        (r"could not parse input\.?|Invalid post body\.?", InvalidPostBodyError),
-        (r"Parameter (?P<param>throughDate) requires (?P<needs>sinceDate)\.?",
-         MissingParameterError),
-        (r"Parameter (?P<param>.+?) (?:is )?required(?: (?:to|for) \w+)?\.?",
-         MissingParameterError),
-        (r"Cannot specify both Parameters (?P<param>\w+ and \w+)\.?", ConflictingParametersError),
-        (rf"orderId: {_ID} is not a valid orderId\.?", InvalidOrderIdError),
+        (r"could not parse input\.?|Invalid post body\.?", RequestRejectedError),
+        (r"Parameter throughDate requires (?P<parameter>sinceDate)\.?", RequestRejectedError),
+        (r"Parameter (?P<parameter>.+?) (?:is )?required(?: (?:to|for) \w+)?\.?",
+         RequestRejectedError),
+        (r"Cannot specify both Parameters (?P<parameter>\w+ and \w+)\.?", RequestRejectedError),
+        (rf"(?P<parameter>orderId): {_ID} is not a valid orderId\.?", RequestRejectedError),
         (rf"Could not find an order with orderId: {_ID}\.?", OrderNotFoundError),
-        (r"Could not find an order with referenceId: (?P<ref>.+?)\.?", OrderNotFoundError),
+        (r"Could not find an order with referenceId: (?P<reference_id>.+?)\.?",
+         OrderNotFoundError),
         (rf"Could not retrieve order to \w+ (?:for|from) orderId: {_ID}\.?", OrderNotFoundError),
         (rf"Couldn't find order for sinceOrderId: {_ID}\.?", OrderNotFoundError),
         (rf"OrderId: {_ID} has already been cancelled and status cannot be updated\..*",
@@ -408,33 +547,38 @@ _MESSAGES: tuple[tuple[re.Pattern[str], type[ZonosAPIError]], ...] = tuple(
          StatusUnchangedError),
         (rf"OrderId: {_ID} cannot be moved to order status: {_STATUS.format('requested')} "
          rf"while in status: {_STATUS.format('current')}\.?", StatusTransitionError),
-        (rf"Cannot update order status to invalid status: {_STATUS.format('requested')}\.?",
-         StatusNotSettableError),
+        (r"Cannot update order status to invalid status: [^\s]+?\.?", RequestRejectedError,
+         {"parameter": "orderStatus"}),
         (rf"Cannot update order status to status: {_STATUS.format('requested')}\.?",
          StatusNotAllowedError),
-        (rf"New Status: {_STATUS.format('requested')} is not a valid order status\.?",
-         UnknownStatusError),
+        (r"New Status: [^\s]+? is not a valid order status\.?", RequestRejectedError,
+         {"parameter": "orderStatus"}),
         (r"Could not process .+", ZonosProcessingError),
     )
 )  # fmt: skip
 
 
-def api_error(endpoint: Endpoint, message: str, status_code: int = 200) -> ZonosAPIError:
+def api_error(
+    endpoint: Endpoint,
+    message: str,
+    status_code: int = 200,
+    *,
+    response: ResponseInfo | None = None,
+) -> ZonosAPIError:
     """The typed error for one of Zonos' error texts (``ZonosAPIError`` for one we do not know)."""
-    for pattern, cls in _MESSAGES:
+    for pattern, cls, implied in _MESSAGES:
         match = pattern.fullmatch(message.strip())
         if match is None:
             continue
-        facts = match.groupdict()
-        error = cls(
-            message, endpoint=endpoint.name, status_code=status_code, order_id=facts.get("id")
-        )
-        if "param" in facts:
-            error.parameter = facts.get("needs") or facts["param"]  # type: ignore[attr-defined]
-        if "ref" in facts:
-            error.reference_id = facts["ref"]  # type: ignore[attr-defined]
-        for key in ("current", "requested"):
-            if facts.get(key):
-                setattr(error, f"{key}_status", OrderStatus(facts[key]))
-        return error
-    return ZonosAPIError(message, endpoint=endpoint.name, status_code=status_code)
+        facts = {
+            key: OrderStatus(value) if key.endswith("_status") else value
+            for key, value in match.groupdict().items()
+            if value is not None
+        }
+        return cls(
+            message, endpoint=endpoint.name, status_code=status_code, response=response,
+            **implied, **facts,
+        )  # fmt: skip
+    return ZonosAPIError(
+        message, endpoint=endpoint.name, status_code=status_code, response=response
+    )
