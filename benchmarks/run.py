@@ -640,10 +640,15 @@ def _verdict(
     if orders:
         slowest = max(one["order_us"] for one in orders.values())
         out.append(f"- **Parsing** an `orderDetail` answer into an `Order`: {slowest:.0f} µs.")
-    importer = [(name, measured) for name, measured, _ in targets if name.startswith("sync ")]
+    # "import ...": a page saved before the sync replaced the importer (issue 12).
+    importer = [(n, m) for n, m, _ in targets if n.startswith(("sync ", "import "))]
     if importer:
         out.append(
-            "- **The sync** (`zonos_async.sync` into SQLite and PostgreSQL): "
+            (
+                "- **The sync** (`zonos_async.sync` into SQLite and PostgreSQL): "
+                if importer[0][0].startswith("sync ")
+                else "- **The importer** (`import_orders` into a JSON Lines file): "
+            )
             + "; ".join(f"{name.split(':')[0]}: {measured}" for name, measured in importer)
             + "."
         )
