@@ -69,7 +69,8 @@ async def _sample(peak: list[int]) -> None:
 
 async def _run(spec: dict[str, Any]) -> dict[str, Any]:
     today = datetime.now(timezone.utc).date()
-    since = today - timedelta(days=int(spec["since_days"]))
+    since_days = spec.get("since_days")  # None: a later run, as cron runs it after the first
+    since = None if since_days is None else today - timedelta(days=int(since_days))
     result: dict[str, Any] = {"rss_start": rss_bytes()}
     async with (
         zonos_async.Session(store=STORE, secret=SECRET, base_url=spec["base_url"]) as zonos,
