@@ -106,3 +106,13 @@ def secret_never_shows(request: pytest.FixtureRequest) -> Iterator[None]:
         assert len(texts) > 1000, "the scan saw too little to mean anything"
     leaks = [text for text in texts if any(secret in text for secret in SECRETS)]
     assert not leaks, f"the secret showed in {len(leaks)} texts, e.g. {leaks[:3]}"
+
+
+def order_answer(request: Any, name: str = "orderDetail-response-minimal.json") -> Any:
+    """A fixture order as the answer to an ``orderDetail`` request: the order asked for."""
+    import httpx
+
+    data = load(name)
+    asked = json.loads(request.content).get("orderId")  # by referenceId: the fixture's order
+    data["order"]["orderId"] = asked or data["order"]["orderId"]
+    return httpx.Response(200, content=json.dumps(data, default=str).encode())

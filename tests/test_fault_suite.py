@@ -1,6 +1,7 @@
 """The fault suite: a flaky Zonos must cost retries, never an order or a double update.
 
-Seeded faults against the fake: 10% answered 5xx/429, 5% dropped connections, 5% hangs
+Seeded faults against the fake, served over loopback HTTP so the session runs on its default
+(fast) transport, as users' sessions do: 10% answered 5xx/429, 5% dropped connections, 5% hangs
 past the read timeout, 2% truncated JSON. Run alone with ``pytest -m faults -s`` (the
 figures print with ``-s``); ``ZONOS_FAULT_SEEDS=1,2,3`` picks the seeds.
 """
@@ -51,10 +52,11 @@ async def test_import_loses_nothing_and_updates_land_once(seed: int) -> None:
     retries: list[RetryDetails] = []
     started = anyio.current_time()
     surfaced: list[BaseException] = []
-    async with Session(
-        fake.store, fake.secret, transport=fake.transport(), retry=POLICY, timeout=TIMEOUT,
+    async with fake.serve() as base_url, Session(
+        fake.store, fake.secret, base_url=base_url, retry=POLICY, timeout=TIMEOUT,
         on_retry=retries.append,
     ) as zonos:  # fmt: skip
+        assert "via FastTransport" in repr(zonos)
         fake.faults = faults(seed)
         seen: list[str] = []
         try:

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import STORE, catalog
+from conftest import STORE, catalog, load
 
 import zonos_async as z
 from zonos_async import protocol
@@ -437,3 +437,36 @@ async def test_the_core_drives_zonos_over_plain_httpx_without_a_session() -> Non
         with pytest.raises(z.OrderNotFoundError) as caught:
             await call(http, protocol.ORDER_DETAIL, fields)
         assert caught.value.order_id == "999-1"
+
+
+# --- Replay rules ------------------------------------------------------------------------------
+
+
+def test_a_status_update_counts_as_replayed_only_after_a_lost_answer_and_for_its_status() -> None:
+    info = z.ResponseInfo("updateVendorOrderStatus", 200, {}, 0.1)
+    error = protocol.api_error(
+        protocol.UPDATE_VENDOR_ORDER_STATUS,
+        "OrderId: 999-5 already has current status: VENDOR_SHIPMENT_READY",
+        response=info,
+    )
+    assert isinstance(error, z.StatusUnchangedError)
+    wanted, other = z.OrderStatus.VENDOR_SHIPMENT_READY, z.OrderStatus.VENDOR_PREPARING_ORDER
+    assert protocol.replayed_status_update("999-5", wanted, error, maybe_landed=False) is None
+    assert protocol.replayed_status_update("999-5", other, error, maybe_landed=True) is None
+    result = protocol.replayed_status_update("999-5", wanted, error, maybe_landed=True)
+    assert result is not None
+    assert (result.order_id, result.replayed, result.response) == ("999-5", True, info)
+    assert result.message == "999-5 has status VENDOR_SHIPMENT_READY (an earlier attempt landed)"
+
+
+def test_a_merchant_id_counts_as_replayed_only_when_the_order_holds_it() -> None:
+    data = load("orderDetail-response-minimal.json")
+    data["order"]["merchantOrderId"] = "M-1"
+    info = z.ResponseInfo("orderDetail", 200, {}, 0.1)
+    stored = protocol.parse_order(data, str, response=info)
+    assert protocol.replayed_merchant_order_id("999-5", "M-1", None) is None
+    assert protocol.replayed_merchant_order_id("999-5", "M-2", stored) is None
+    result = protocol.replayed_merchant_order_id("999-5", "M-1", stored)
+    assert result is not None
+    assert (result.replayed, result.response, result.raw) == (True, info, {})
+    assert result.message == "merchantOrderId M-1 is stored (an earlier attempt landed)"

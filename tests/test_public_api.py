@@ -45,6 +45,7 @@ def test_every_exported_class_and_function_has_a_docstring() -> None:
         name
         for name in zonos_async.__all__
         if (inspect.isclass(obj := getattr(zonos_async, name)) or inspect.isfunction(obj))
+        and typing.get_origin(obj) is None  # a type alias such as RetryHook (a class on 3.10)
         and not inspect.getdoc(obj)
     ]
     assert missing == []

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import pytest_asyncio
 import respx
-from conftest import BASE, SECRET, STORE, raw
+from conftest import BASE, SECRET, STORE, order_answer, raw
 
 import zonos_async
 from zonos_async import OrderStatus, RetryDetails, RetryPolicy, Session
@@ -71,11 +71,11 @@ async def test_transient_failures_are_retried(
     route = mock.post("/v2/orderDetail").mock(
         side_effect=[failure, failure, httpx.Response(200, content=MINIMAL)]
     )
-    order = await zonos.order_detail("999-5")
+    order = await zonos.order_detail("999-100232")
     assert order.id == "999-100232"
     assert route.call_count == 3
     assert [r.attempt for r in retries] == [1, 2]
-    assert all(r.endpoint == "orderDetail" and r.order_id == "999-5" for r in retries)
+    assert all(r.endpoint == "orderDetail" and r.order_id == "999-100232" for r in retries)
     assert all(0 <= r.wait <= 0.002 for r in retries)
     assert isinstance(retries[0].error, zonos_async.ZonosError)
 
@@ -125,7 +125,7 @@ async def test_retry_after_is_honoured(
         ]
     )
     async with Session(STORE, SECRET, retry=policy, on_retry=retries.append) as zonos:
-        await zonos.order_detail(1)
+        await zonos.order_detail(100232)
     assert [r.wait for r in retries] == waited
 
 
@@ -260,7 +260,7 @@ async def test_max_concurrency_queues_instead_of_failing(
         most = max(most, in_flight)
         await anyio.sleep(0.005)
         in_flight -= 1
-        return httpx.Response(200, content=MINIMAL)
+        return order_answer(request)
 
     mock.post("/v2/orderDetail").mock(side_effect=slow)
     limits = httpx.Limits(max_connections=max_connections)
@@ -272,7 +272,7 @@ async def test_max_concurrency_queues_instead_of_failing(
 
 
 async def test_rate_limit_paces_requests(mock: respx.MockRouter) -> None:
-    mock.post("/v2/orderDetail").respond(content=MINIMAL)
+    mock.post("/v2/orderDetail").mock(side_effect=order_answer)
     async with Session(STORE, SECRET, rate_limit=100.0) as zonos:
         started = anyio.current_time()
         for n in range(6):
@@ -289,9 +289,9 @@ async def test_retry_logs_name_the_call_not_the_secret(
         side_effect=[httpx.ConnectError(f"refused {SECRET}"), httpx.Response(200, content=MINIMAL)]
     )
     async with Session(STORE, SECRET, retry=FAST) as zonos:
-        await zonos.order_detail(7)
+        await zonos.order_detail(100232)
     messages = [r.getMessage() for r in caplog.records]
-    assert any(m.startswith("retrying orderDetail for 999-7") for m in messages)
+    assert any(m.startswith("retrying orderDetail for 999-100232") for m in messages)
     assert any("attempt=2 -> HTTP 200" in m for m in messages)
     assert not any(SECRET in m for m in messages)
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import pytest_asyncio
 import respx
-from conftest import BASE, SECRET, STORE, load, raw
+from conftest import BASE, SECRET, STORE, load, order_answer, raw
 
 import zonos_async
 from zonos_async import OrderStatus, Session
@@ -83,11 +83,13 @@ async def test_order_numbers_selectors(
 
 
 async def test_order_detail_by_id_and_by_reference(zonos: Session, mock: respx.MockRouter) -> None:
-    route = mock.post("/v2/orderDetail").respond(content=raw("orderDetail-response-full.json"))
+    route = mock.post("/v2/orderDetail").mock(
+        side_effect=lambda request: order_answer(request, "orderDetail-response-full.json")
+    )
     order = await zonos.order_detail("999-99999")
     check_headers(route.calls.last.request)
     assert sent(route) == load("orderDetail-request-orderId.json")
-    assert order.id == "999-100231"
+    assert order.id == "999-99999"
     assert str(order.grand_total) == "169.58"
     await zonos.order_detail(reference_id="cart-4711")
     assert sent(route) == load("orderDetail-request-referenceId.json")
@@ -248,10 +250,7 @@ async def test_lifecycle() -> None:
 
 
 async def test_callers_client_is_used_and_left_open() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=raw("orderDetail-response-minimal.json"))
-
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(order_answer)) as client:
         async with Session(store=STORE, secret=SECRET, client=client) as zonos:
             order = await zonos.order_detail("1")
         assert order.test_order is True
@@ -286,7 +285,7 @@ async def test_secret_never_in_repr_errors_or_logs(
 
 
 async def test_per_call_timeout_reaches_the_request(zonos: Session, mock: respx.MockRouter) -> None:
-    route = mock.post("/v2/orderDetail").respond(content=raw("orderDetail-response-minimal.json"))
+    route = mock.post("/v2/orderDetail").mock(side_effect=order_answer)
     await zonos.order_detail("1", timeout=2.5)
     assert route.calls.last.request.extensions["timeout"]["read"] == 2.5
     await zonos.order_detail("1")
@@ -296,7 +295,7 @@ async def test_per_call_timeout_reaches_the_request(zonos: Session, mock: respx.
 async def test_concurrent_calls_share_one_session(zonos: Session, mock: respx.MockRouter) -> None:
     import anyio
 
-    route = mock.post("/v2/orderDetail").respond(content=raw("orderDetail-response-minimal.json"))
+    route = mock.post("/v2/orderDetail").mock(side_effect=order_answer)
     results: list[str] = []
 
     async def fetch(n: int) -> None:

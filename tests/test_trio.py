@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import httpx
 import pytest
-from conftest import SECRET, STORE, raw
+from conftest import SECRET, STORE, order_answer, raw
 
 import zonos_async
 from zonos_async import Session
-
-HTTPCORE2 = importlib.util.find_spec("httpcore2") is not None
 
 
 @pytest.mark.anyio
@@ -20,7 +16,7 @@ async def test_runs_under_asyncio_and_trio(anyio_backend: str) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if path == "/v2/orderDetail":
-            return httpx.Response(200, content=raw("orderDetail-response-full.json"))
+            return order_answer(request, "orderDetail-response-full.json")
         if path == "/v1/orderNumbers":
             return httpx.Response(200, content=raw("orderNumbers-response.json"))
         return httpx.Response(200, json={"error": "Invalid security credentials"})
@@ -35,12 +31,11 @@ async def test_runs_under_asyncio_and_trio(anyio_backend: str) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("anyio_backend", "expected"),
-    # Without httpcore2 (Python 3.10 does not install it) trio goes through httpx.
-    [("asyncio", "NativeBackend"), ("trio", "Httpcore2Backend" if HTTPCORE2 else "HttpxBackend")],
+    [("asyncio", "FastTransport"), ("trio", "FastTransport")],
     indirect=["anyio_backend"],
 )
-async def test_auto_picks_the_fast_path_of_each_library(anyio_backend: str, expected: str) -> None:
+async def test_the_default_transport_of_each_loop(anyio_backend: str, expected: str) -> None:
     async with Session(STORE, SECRET) as zonos:
         assert f"via {expected}" in repr(zonos)
-    async with Session(STORE, SECRET, transport=httpx.MockTransport(lambda r: None)) as zonos:  # type: ignore[arg-type,return-value]
-        assert "via HttpxBackend" in repr(zonos)
+    async with Session(STORE, SECRET, transport=httpx.MockTransport(order_answer)) as zonos:
+        assert "via HttpxTransport" in repr(zonos)

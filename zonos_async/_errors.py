@@ -12,7 +12,9 @@
     │   ├── UnexpectedStatusError               an HTTP status with no {"error": ...} body
     │   │   ├── RateLimitedError                429
     │   │   └── ServerError                     5xx
-    │   └── ResponseParseError                  not JSON, or not the documented shape
+    │   ├── ResponseParseError                  not JSON, or not the documented shape
+    │   ├── ResponseTooLargeError               over the session's max_response_bytes
+    │   └── OrderMismatchError                  the answer is about another order
     ├── ZonosAPIError                           Zonos refused the call: {"error": "..."}
     │   ├── InvalidCredentialsError
     │   ├── OrderNotFoundError
@@ -68,10 +70,12 @@ __all__ = [
     "InvalidCredentialsError",
     "InvalidRequestError",
     "OrderCancelledError",
+    "OrderMismatchError",
     "OrderNotFoundError",
     "RateLimitedError",
     "RequestRejectedError",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "ServerError",
     "SessionStateError",
     "StatusNotAllowedError",
@@ -105,11 +109,15 @@ class ZonosTransportError(ZonosError):
 
     Attributes:
         endpoint: The endpoint called, e.g. ``"orderDetail"``.
+        request_sent: False when the request provably never left (the
+            connection failed, or was found dead before anything was written):
+            a retry cannot repeat an update then.
     """
 
-    def __init__(self, message: str, *, endpoint: str) -> None:
+    def __init__(self, message: str, *, endpoint: str, request_sent: bool = True) -> None:
         super().__init__(message)
         self.endpoint = endpoint
+        self.request_sent = request_sent
 
 
 class ZonosTimeoutError(ZonosTransportError):
@@ -176,6 +184,33 @@ class ResponseParseError(UnexpectedResponseError):
     ) -> None:
         super().__init__(message, **answer)
         self.problems = problems
+
+
+class ResponseTooLargeError(UnexpectedResponseError):
+    """The answer is larger than the session's ``max_response_bytes`` (announced, read or
+    decompressed); it was not read whole. ``limit`` is that setting."""
+
+    def __init__(
+        self, message: str, *, endpoint: str, status_code: int, excerpt: str = "", limit: int
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, status_code=status_code, excerpt=excerpt)
+        self.limit = limit
+
+
+class OrderMismatchError(UnexpectedResponseError):
+    """``orderDetail`` answered with another order than the one asked for.
+
+    A connection out of step with its requests (or a confused proxy) can hand
+    one call the answer to another; the session drops that connection.
+    ``requested`` and ``received`` are the two order ids.
+    """
+
+    def __init__(
+        self, message: str, *, endpoint: str, requested: str, received: str, excerpt: str = ""
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, status_code=200, excerpt=excerpt)
+        self.requested = requested
+        self.received = received
 
 
 class ZonosAPIError(ZonosError):

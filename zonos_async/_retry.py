@@ -27,6 +27,7 @@ import anyio
 from attrs import field, frozen
 
 from ._errors import (
+    OrderMismatchError,
     RateLimitedError,
     ResponseParseError,
     UnexpectedStatusError,
@@ -136,7 +137,9 @@ class Verdict:
 def classify(error: ZonosError) -> Verdict:
     """Whether ``error`` is worth a retry, and whether the failed request may have reached Zonos."""
     if isinstance(error, ZonosTransportError):
-        return Verdict(retry=True, maybe_landed=True)
+        return Verdict(retry=True, maybe_landed=error.request_sent)
+    if isinstance(error, OrderMismatchError):  # a read, on a connection now dropped
+        return Verdict(retry=True)
     if isinstance(error, RateLimitedError):
         return Verdict(retry=True, retry_after=error.retry_after)
     if isinstance(error, UnexpectedStatusError):

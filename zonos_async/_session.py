@@ -9,46 +9,48 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Final, Literal, TypeVar, get_args
+from typing import Any, Final, TypeVar
 
 import anyio
 import httpx
 
 from . import protocol
-from ._backends import (
-    AiohttpBackend,
-    Backend,
-    Httpcore2Backend,
-    HttpxBackend,
-    TransportFailure,
-    environment_proxy,
-    httpx_is_mocked,
-    running_under_trio,
-)
 from ._errors import (
     InvalidRequestError,
+    OrderMismatchError,
     RateLimitedError,
+    ResponseTooLargeError,
     SessionStateError,
     StatusUnchangedError,
     ZonosConnectionError,
     ZonosError,
     ZonosTimeoutError,
 )
+from ._fast import FastTransport
+from ._httpx_transport import HttpxTransport
 from ._models import Order, OrderNumbersPage, ResponseInfo, UpdateResult
-from ._native import NativeBackend
 from ._pacing import RatePacer, Throttle
 from ._retry import RetryDetails, RetryHook, RetryPolicy, call_with_retries
 from ._status import OrderStatus
+from ._transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    ResponseTooLarge,
+    Transport,
+    TransportFailure,
+    drop_last_connection,
+    environment_proxy,
+    httpx_is_mocked,
+)
 from ._version import __version__
 from .protocol import DateTypes
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
     "DateTypes",
-    "HttpBackendName",
     "RetryTypes",
     "Session",
     "TimeoutTypes",
@@ -63,14 +65,14 @@ DEFAULT_BASE_URL: Final = protocol.DEFAULT_BASE
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 """Per attempt: 10 s to connect, 30 s to write, to read, or to wait for a pooled connection."""
 DEFAULT_LIMITS: Final = httpx.Limits(
-    max_connections=100, max_keepalive_connections=100, keepalive_expiry=30.0
+    max_connections=100, max_keepalive_connections=100, keepalive_expiry=5.0
 )
-"""Enough for an importer's bursts; keep-alive for all of them so bursts do not reconnect."""
+"""Enough for an importer's bursts; keep-alive for all of them so bursts do not reconnect.
+Idle connections expire after httpx's 5 s (httpcore's pool polls every idle connection on each
+request, so a longer expiry cost the httpx path several times its CPU per call)."""
 DEFAULT_RETRY: Final = RetryPolicy()
 """4 attempts within a 60 s deadline, full-jitter backoff from 0.25 s up to 8 s."""
 USER_AGENT: Final = f"zonos-async/{__version__} httpx/{httpx.__version__}"
-
-HttpBackendName = Literal["auto", "native", "httpx", "httpcore2", "aiohttp"]
 
 
 class Unset(enum.Enum):
@@ -127,16 +129,15 @@ class Session:
         max_concurrency: At most this many requests in flight; more wait their
             turn (default: the pool's ``max_connections``, so the pool never
             has to queue). Never more than ``max_connections`` unless you
-            passed your own ``client`` or chose aiohttp: the native pool has
-            no queue, and httpcore's leaks slots when a waiting call is
-            cancelled (encode/httpcore#1093).
+            passed your own ``client``: the fast pool has no queue, and
+            httpcore's leaks slots when a waiting call is cancelled
+            (encode/httpcore#1093).
         rate_limit: At most this many requests started per second (default:
             no limit); halved for a while after each HTTP 429.
-        http_backend: ``"auto"`` (when neither ``client`` nor ``transport`` is
-            given: the library's own HTTP/1.1 client under asyncio unless the
-            environment names a proxy, httpcore2 under trio if installed, else
-            httpx), ``"native"`` (asyncio only), ``"httpx"``, ``"httpcore2"`` or
-            ``"aiohttp"`` (asyncio only, extra ``aiohttp``).
+        max_response_bytes: The largest answer read, decompressed (default
+            64 MiB, ~280,000 orders with statuses in one ``orderNumbers``
+            answer); a larger one raises :class:`ResponseTooLargeError`
+            without being read whole.
 
     Raises:
         InvalidRequestError: Credentials or settings are missing or malformed.
@@ -162,7 +163,7 @@ class Session:
         on_retry: RetryHook | None = None,
         max_concurrency: int | None = None,
         rate_limit: float | None = None,
-        http_backend: HttpBackendName = "auto",
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if store is None:
             store = os.environ.get("ZONOS_STORE_ID")
@@ -175,14 +176,11 @@ class Session:
             raise InvalidRequestError(f"max_concurrency must be at least 1, not {max_concurrency}")
         if client is not None and transport is not None:
             raise InvalidRequestError("pass client or transport, not both")
-        if http_backend not in get_args(HttpBackendName):
+        if isinstance(max_response_bytes, bool) or not (
+            isinstance(max_response_bytes, int) and max_response_bytes > 0
+        ):
             raise InvalidRequestError(
-                f"http_backend must be one of {', '.join(get_args(HttpBackendName))}, "
-                f"not {http_backend!r}"
-            )
-        if http_backend not in ("auto", "httpx") and (client, transport) != (None, None):
-            raise InvalidRequestError(
-                f"http_backend={http_backend!r} cannot use an httpx client or transport"
+                f"max_response_bytes must be a positive int, not {max_response_bytes!r}"
             )
         self._credentials = protocol.Credentials.of(store, secret, validate_secret=validate_secret)
         if base_url is None:
@@ -196,10 +194,10 @@ class Session:
         self._on_retry = on_retry
         self._max_concurrency = max_concurrency or limits.max_connections or 100
         self._pacer = RatePacer(rate_limit) if rate_limit is not None else None
-        self._http_backend = http_backend
+        self._max_response_bytes = max_response_bytes
         self._state = _State.UNOPENED
-        self._backend: Backend | None = None
-        self._mocked_backend: HttpxBackend | None = None
+        self._backend: Transport | None = None
+        self._mocked_backend: HttpxTransport | None = None  # respx turned on after opening
         self._throttle: Throttle | None = None
         self._headers = {**protocol.HEADERS, "User-Agent": USER_AGENT}
 
@@ -234,8 +232,8 @@ class Session:
             )
         self._backend = self._make_backend()
         in_flight = self._max_concurrency
-        if self._client is None and not isinstance(self._backend, AiohttpBackend):
-            # Our limiter is the only queue: the native pool has none, and a call cancelled
+        if self._client is None:
+            # Our limiter is the only queue: the fast pool has none, and a call cancelled
             # while queued in an httpcore pool leaks its slot (encode/httpcore#1093).
             in_flight = min(in_flight, self._limits.max_connections or in_flight)
         self._throttle = Throttle(in_flight, self._pacer)
@@ -260,35 +258,24 @@ class Session:
                 if backend is not None:
                     await backend.aclose()
 
-    def _make_backend(self) -> Backend:
+    def _make_backend(self) -> Transport:
+        """The fast transport; httpx for what only it offers (see docs/errors.md)."""
+        limit = self._max_response_bytes
         if self._client is not None:
-            return HttpxBackend(self._client, owned=False)
-        choice, trio = self._http_backend, running_under_trio()
-        if choice == "auto" and self._transport is None:
-            if trio:
-                choice = "httpcore2"
-            elif not environment_proxy(self._base_url):
-                choice = "native"  # httpx, which speaks to proxies, gets the rest
-        if choice in ("native", "aiohttp") and trio:
-            raise InvalidRequestError(f"http_backend={choice!r} runs under asyncio only")
-        try:
-            if choice == "native":
-                return NativeBackend(self._limits, self._base_url)
-            if choice == "httpcore2":
-                return Httpcore2Backend(self._limits, self._base_url)
-            if choice == "aiohttp":
-                return AiohttpBackend(self._limits, self._base_url)
-        except ImportError as missing:
-            if self._http_backend != "auto":
-                raise InvalidRequestError(
-                    f"http_backend={choice!r} needs {missing.name}: "
-                    f"pip install 'zonos-async[{'trio' if choice == 'httpcore2' else choice}]'"
-                ) from None
-        return self._new_httpx_backend(self._transport)
+            return HttpxTransport(self._client, owned=False, max_response_bytes=limit)
+        if (
+            self._transport is None
+            and not httpx_is_mocked()  # respx: httpx, so it sees the calls
+            and not (self._base_url.startswith("https:") and environment_proxy(self._base_url))
+        ):
+            return FastTransport(self._limits, self._base_url, limit)
+        return self._own_httpx_transport()
 
-    def _new_httpx_backend(self, transport: httpx.AsyncBaseTransport | None) -> HttpxBackend:
-        client = httpx.AsyncClient(timeout=self._timeout, limits=self._limits, transport=transport)
-        return HttpxBackend(client, owned=True)
+    def _own_httpx_transport(self) -> HttpxTransport:
+        return HttpxTransport.of(
+            self._transport, base_url=self._base_url, timeout=self._timeout,
+            limits=self._limits, max_response_bytes=self._max_response_bytes,
+        )  # fmt: skip
 
     # --- The four endpoints ------------------------------------------------------------------
 
@@ -369,7 +356,14 @@ class Session:
 
         async def attempt(number: int, maybe_landed: bool) -> Order:
             data, response = await self._send(endpoint, fields, full_id, timeout, number)
-            return protocol.parse_order(data, self._credentials.redact, response=response)
+            order = protocol.parse_order(data, self._credentials.redact, response=response)
+            if full_id is not None:
+                try:
+                    protocol.check_order_id(full_id, order, self.store)
+                except OrderMismatchError:
+                    drop_last_connection()  # out of step with its requests: never reused
+                    raise
+            return order
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
 
@@ -533,13 +527,14 @@ class Session:
         throttle.speed_up()
         return data, response
 
-    def _current_backend(self) -> Backend:
+    def _current_backend(self) -> Transport:
         self._check_open()
         assert self._backend is not None
-        if not isinstance(self._backend, HttpxBackend) and httpx_is_mocked():
-            # respx (or the like) is active: go through httpx so it sees the call.
+        if isinstance(self._backend, FastTransport) and httpx_is_mocked():
+            # respx (or the like) was turned on after the session opened: go through httpx
+            # so it sees the call.
             if self._mocked_backend is None:
-                self._mocked_backend = self._new_httpx_backend(None)
+                self._mocked_backend = self._own_httpx_transport()
             return self._mocked_backend
         return self._backend
 
@@ -569,16 +564,27 @@ class Session:
     def _transport_error(
         self, endpoint: protocol.Endpoint, order_id: str | None, failure: TransportFailure
     ) -> ZonosError:
-        cls = ZonosTimeoutError if failure.timed_out else ZonosConnectionError
         detail = self._credentials.redact(failure.detail) or failure.kind
         about = f" for {order_id}" if order_id else ""
-        return cls(f"{endpoint.name}{about}: {failure.kind}: {detail}", endpoint=endpoint.name)
+        message = f"{endpoint.name}{about}: {failure.kind}: {detail}"
+        if isinstance(failure, ResponseTooLarge):
+            return ResponseTooLargeError(
+                message, endpoint=endpoint.name, status_code=failure.status_code,
+                limit=failure.limit,
+            )  # fmt: skip
+        cls = ZonosTimeoutError if failure.timed_out else ZonosConnectionError
+        return cls(message, endpoint=endpoint.name, request_sent=failure.sent)
 
 
 def _check_base_url(base_url: str) -> str:
-    url = httpx.URL(base_url)
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as exc:
+        raise InvalidRequestError(f"base_url {base_url!r} is not a URL: {exc}") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise InvalidRequestError(f"base_url must be an http(s) URL, got {base_url!r}")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise InvalidRequestError(f"base_url {base_url!r} has no valid port (1 to 65535)")
     if url.scheme == "http" and not _is_loopback(url.host):
         raise InvalidRequestError(
             f"refusing plain http to {url.host}: the secret travels in the body; use https"

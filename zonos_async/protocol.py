@@ -50,6 +50,7 @@ from ._errors import (
     InvalidCredentialsError,
     InvalidRequestError,
     OrderCancelledError,
+    OrderMismatchError,
     OrderNotFoundError,
     RateLimitedError,
     RequestRejectedError,
@@ -77,6 +78,7 @@ __all__ = [
     "UPDATE_MERCHANT_ORDER_ID",
     "UPDATE_VENDOR_ORDER_STATUS",
     "api_error",
+    "check_order_id",
     "decode",
     "encode",
     "format_date",
@@ -157,7 +159,7 @@ class Credentials:
         secret = secret.strip()
         if validate_secret and not _GUID.fullmatch(secret):
             raise InvalidRequestError(
-                f"secret is not a GUID (8-4-4-4-12 hex digits, {len(secret)} characters given), "
+                "secret is not a GUID (8-4-4-4-12 hex digits), "
                 "so Zonos would answer 'Invalid security credentials'; check that you copied the "
                 "whole API secret, or pass validate_secret=False if Zonos gave you another form"
             )
@@ -460,6 +462,23 @@ def parse_order(
     if not isinstance(data.get("order"), dict):
         raise _missing(ORDER_DETAIL, data, "order", "object", redact, response)
     return _structure(ORDER_DETAIL, data["order"], Order, redact, response, key="order")
+
+
+def check_order_id(requested: str, order: Order, store: int) -> None:
+    """Raise :class:`OrderMismatchError` unless ``order`` is the order ``requested`` names.
+
+    ``requested`` is the normalised id that was asked for; the answer's id is
+    normalised the same way, so ``"999-0042"`` matches ``"999-42"``.
+    """
+    try:
+        received = normalize_order_id(order.id, store)
+    except InvalidRequestError:
+        received = order.id
+    if received != requested:
+        raise OrderMismatchError(
+            f"orderDetail for {requested}: the answer is about order {order.id!r}",
+            endpoint=ORDER_DETAIL.name, requested=requested, received=order.id,
+        )  # fmt: skip
 
 
 def parse_update(

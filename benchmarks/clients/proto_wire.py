@@ -1,7 +1,7 @@
 """Prototype W: the session's steps over the floor's raw asyncio protocol (no aiohttp).
 
-What became ``zonos_async._native``: order id check, ``encode``, a deadline scope like the
-session's, the floor's keep-alive connections, ``decode`` and ``parse_order``.
+What became the fast transport (``zonos_async._fast``): order id check, ``encode``, a deadline
+scope like the session's, the floor's keep-alive connections, ``decode`` and ``parse_order``.
 """
 
 from __future__ import annotations

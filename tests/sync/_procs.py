@@ -33,7 +33,7 @@ from zonos_async.testing import FakeClock, FakeZonos, Faults, Lifecycle, StatusC
 
 REPO = Path(__file__).resolve().parents[2]
 ZYGOTE = Path(__file__).with_name("_zygote.py")
-SECRET = "sync-test-secret-5d1f0c"  # not the documentation's: the tests look for it in output
+SECRET = "5d1f0c00-7e57-4000-8000-5ec2e7000001"  # not the docs': tests look for it in output
 RUNNING = {"code": None, "signal": None}  # what Zygote.wait says of a run that goes on
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LEASE_HELD, EXIT_INTERRUPTED = 0, 1, 2, 75, 130
 UTC = timezone.utc

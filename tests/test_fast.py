@@ -1,4 +1,7 @@
-"""The native HTTP/1.1 client against a scripted server: framing, keep-alive, TLS, failures."""
+"""The fast transport against a scripted server: framing, keep-alive, TLS, failures.
+
+The hostile rows of issue 13 (both transports) are in ``test_hostile_server.py``.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +15,14 @@ import httpx
 import pytest
 import trustme
 
-from zonos_async._backends import TransportFailure
-from zonos_async._native import NativeBackend
+from zonos_async._fast import FastTransport
+from zonos_async._transport import TransportFailure
 
 pytestmark = pytest.mark.asyncio
 
 LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=5, keepalive_expiry=5.0)
 TIMEOUT = httpx.Timeout(2.0)
+LIMIT = 1024 * 1024
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
 Script = Callable[[bytes], list[bytes] | None]
@@ -80,7 +84,7 @@ def answer(body: bytes = b'{"ok":true}', *headers: str, status: str = "200 OK") 
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-async def post(backend: NativeBackend, base_url: str, timeout: httpx.Timeout = TIMEOUT) -> bytes:
+async def post(backend: FastTransport, base_url: str, timeout: httpx.Timeout = TIMEOUT) -> bytes:
     raw = await backend.post(base_url + "/v1/x", b'{"a":1}', HEADERS, timeout)
     assert raw.status_code == 200
     return raw.content
@@ -88,7 +92,7 @@ async def post(backend: NativeBackend, base_url: str, timeout: httpx.Timeout = T
 
 async def test_keep_alive_reuses_one_connection_and_sends_a_proper_request() -> None:
     async with scripted(lambda r: [answer()]) as (server, url):
-        backend = NativeBackend(LIMITS, url)
+        backend = FastTransport(LIMITS, url, LIMIT)
         for _ in range(5):
             assert await post(backend, url) == b'{"ok":true}'
         await backend.aclose()
@@ -121,7 +125,7 @@ async def test_keep_alive_reuses_one_connection_and_sends_a_proper_request() -> 
 )
 async def test_framing(pieces: list[bytes]) -> None:
     async with scripted(lambda r: pieces) as (server, url):
-        backend = NativeBackend(LIMITS, url)
+        backend = FastTransport(LIMITS, url, LIMIT)
         assert await post(backend, url) == b'{"n":12345}'
         assert await post(backend, url) == b'{"n":12345}'  # and the connection is reusable
         await backend.aclose()
@@ -131,7 +135,7 @@ async def test_framing(pieces: list[bytes]) -> None:
 async def test_gzip_bodies_are_decompressed() -> None:
     body = gzip.compress(b'{"zipped":true}')
     async with scripted(lambda r: [answer(body, "Content-Encoding: gzip")]) as (_, url):
-        backend = NativeBackend(LIMITS, url)
+        backend = FastTransport(LIMITS, url, LIMIT)
         assert await post(backend, url) == b'{"zipped":true}'
         await backend.aclose()
 
@@ -146,7 +150,7 @@ async def test_gzip_bodies_are_decompressed() -> None:
 )
 async def test_answers_that_end_the_connection_are_not_reused(pieces: list[bytes]) -> None:
     async with scripted(lambda r: pieces) as (server, url):
-        backend = NativeBackend(LIMITS, url)
+        backend = FastTransport(LIMITS, url, LIMIT)
         assert await post(backend, url) == b"{}"
         assert await post(backend, url) == b"{}"
         await backend.aclose()
@@ -156,7 +160,7 @@ async def test_answers_that_end_the_connection_are_not_reused(pieces: list[bytes
 async def test_a_body_delimited_by_the_end_of_the_connection() -> None:
     pieces = [b"HTTP/1.1 200 OK\r\n\r\n", b'{"till":', b'"close"}', CLOSE]
     async with scripted(lambda r: pieces) as (server, url):
-        backend = NativeBackend(LIMITS, url)
+        backend = FastTransport(LIMITS, url, LIMIT)
         assert await post(backend, url) == b'{"till":"close"}'
         assert await post(backend, url) == b'{"till":"close"}'
         await backend.aclose()
@@ -178,7 +182,7 @@ async def test_a_body_delimited_by_the_end_of_the_connection() -> None:
 )
 async def test_garbled_answers_fail_typed(pieces: list[bytes], kind: str) -> None:
     async with scripted(lambda r: pieces) as (_, url):
-        backend = NativeBackend(LIMITS, url)
+        backend = FastTransport(LIMITS, url, LIMIT)
         with pytest.raises(TransportFailure) as info:
             await post(backend, url)
         assert info.value.kind == kind
@@ -198,10 +202,11 @@ async def test_an_answer_cut_short_fails_and_the_next_call_reconnects(
         return [answer()]
 
     async with scripted(script) as (server, url):
-        backend = NativeBackend(LIMITS, url)
+        backend = FastTransport(LIMITS, url, LIMIT)
         with pytest.raises(TransportFailure) as info:
             await post(backend, url, httpx.Timeout(0.3))
         assert info.value.timed_out is timed_out
+        assert info.value.sent  # written, and part of an answer came: it may have landed
         assert await post(backend, url) == b'{"ok":true}'
         await backend.aclose()
     assert server.connections == 2
@@ -209,7 +214,7 @@ async def test_an_answer_cut_short_fails_and_the_next_call_reconnects(
 
 async def test_the_server_closing_before_answering_is_a_connection_failure() -> None:
     async with scripted(lambda r: None) as (_, url):
-        backend = NativeBackend(LIMITS, url)
+        backend = FastTransport(LIMITS, url, LIMIT)
         with pytest.raises(TransportFailure) as info:
             await post(backend, url)
         assert not info.value.timed_out
@@ -219,7 +224,7 @@ async def test_the_server_closing_before_answering_is_a_connection_failure() -> 
 async def test_a_cancelled_call_never_hands_its_connection_on() -> None:
     slow = [b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", b'{"ok":', b"true}"]
     async with scripted(lambda r: slow) as (server, url):
-        backend = NativeBackend(LIMITS, url)
+        backend = FastTransport(LIMITS, url, LIMIT)
         task = asyncio.ensure_future(post(backend, url))
         await asyncio.sleep(0.0015)  # somewhere in the middle of the answer
         task.cancel()
@@ -233,7 +238,7 @@ async def test_a_cancelled_call_never_hands_its_connection_on() -> None:
 async def test_idle_connections_expire() -> None:
     limits = httpx.Limits(max_connections=10, max_keepalive_connections=5, keepalive_expiry=0.05)
     async with scripted(lambda r: [answer()]) as (server, url):
-        backend = NativeBackend(limits, url)
+        backend = FastTransport(limits, url, LIMIT)
         await post(backend, url)
         await asyncio.sleep(0.1)
         await post(backend, url)
@@ -244,10 +249,11 @@ async def test_idle_connections_expire() -> None:
 async def test_connect_failures_are_typed() -> None:
     async with scripted(lambda r: [answer()]) as (_, url):
         pass  # closed again: nothing listens on that port now
-    backend = NativeBackend(LIMITS, url)
+    backend = FastTransport(LIMITS, url, LIMIT)
     with pytest.raises(TransportFailure) as info:
         await post(backend, url)
     assert info.value.kind == "ConnectError"
+    assert info.value.sent is False  # a retry can never repeat what never left
     await backend.aclose()
 
 
@@ -258,12 +264,12 @@ async def test_tls_as_httpx_sets_it_up(monkeypatch: pytest.MonkeyPatch) -> None:
     with authority.cert_pem.tempfile() as ca_file:
         monkeypatch.setenv("SSL_CERT_FILE", ca_file)
         async with scripted(lambda r: [answer()], server_context) as (server, url):
-            backend = NativeBackend(LIMITS, url)
+            backend = FastTransport(LIMITS, url, LIMIT)
             assert await post(backend, url) == b'{"ok":true}'
             assert await post(backend, url) == b'{"ok":true}'
             await backend.aclose()
             monkeypatch.delenv("SSL_CERT_FILE")
-            untrusting = NativeBackend(LIMITS, url)  # certifi's roots do not know our CA
+            untrusting = FastTransport(LIMITS, url, LIMIT)  # certifi's roots do not know our CA
             with pytest.raises(TransportFailure) as info:
                 await post(untrusting, url)
             assert info.value.kind == "ConnectError"
@@ -274,7 +280,7 @@ async def test_tls_as_httpx_sets_it_up(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_a_call_that_ends_after_aclose_closes_its_connection() -> None:
     slow = [b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", b'{"ok":', b"true}"]
     async with scripted(lambda r: slow) as (_, url):
-        backend = NativeBackend(LIMITS, url)
+        backend = FastTransport(LIMITS, url, LIMIT)
         task = asyncio.ensure_future(post(backend, url))
         await asyncio.sleep(0.0015)
         await backend.aclose()
