@@ -93,7 +93,7 @@ class _Group(click.Group):
             _error_line(exc.format_message())
             code = exc.exit_code
         except ZonosError as exc:
-            _error_line(str(exc))
+            _error_line(" ".join([str(exc), *getattr(exc, "__notes__", ())]))
             code = 1
         except OSError as exc:
             _error_line(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
