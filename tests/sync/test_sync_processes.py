@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import anyio.from_thread
 import attrs
 import pytest
 from _postgres import Cluster, in_ci
@@ -202,6 +203,11 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
                 assert code in (EXIT_OK, EXIT_LEASE_HELD), (code, err.read_text()[-3000:])
                 exits[code] += 1
             no_secret(out.read_text(), err.read_text())
+        clean = zygote.run(args, env)  # what is held now is followed: let some of it change
+        assert clean.code == EXIT_OK, str(clean)
+        changed = len(fake.status_changes()) + 60
+        while len(fake.status_changes()) < changed:
+            time.sleep(0.05)
         fake.clock.freeze()  # the story stops; one last run must catch up with all of it
         final = zygote.run(args, env)
         assert final.code == EXIT_OK, str(final)
@@ -212,7 +218,8 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     changes = [change for change in fake.status_changes() if change.by == "lifecycle"]
     assert len(changes) > 100, "the fake's statuses hardly changed during the kills"
     history = read_store(db).history
-    assert sum(row.kind == "status" for row in history) > 20, "few changes of held orders"
+    status_rows = sum(row.kind == "status" for row in history)
+    assert status_rows > 20, f"few changes of held orders: {status_rows}; exits {dict(exits)}"
     defects.settle()
 
 
@@ -373,29 +380,44 @@ def test_postgres_connection_killed_mid_transaction(
     defects: KnownDefects,
 ) -> None:
     """pg_terminate_backend on the run's connection while it is inside a transaction: exit 1
-    with a clear message; the next run stores every order once."""
+    with a clear message; the next run stores every order once.
+
+    To be sure the connection dies inside the transaction (not just after its commit), the test
+    holds a lock on the history table: the run's write then waits inside its transaction (its
+    orders inserted, its history rows not) until the test terminates that backend.
+    """
+    asyncpg = pytest.importorskip("asyncpg")
     database = postgres_url.rsplit("/", 1)[1]
-    in_transaction = (
-        f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()"
-        " AND backend_type = 'client backend' AND state = 'idle in transaction'"
-        " AND (query ILIKE 'INSERT INTO zonos_order%' OR query ILIKE 'UPDATE zonos_order%')"
+    waiting = (
+        f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}'"
+        " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND xact_start IS NOT NULL"
     )
-    with living_fake(orders=800, seed=25, latency=0.01) as (fake, url):
+    with (
+        living_fake(orders=300, seed=25, latency=0.004) as (fake, url),
+        anyio.from_thread.start_blocking_portal() as portal,
+    ):
         env = cli_env(fake, url)
-        args = sync_args(postgres_url, SINCE, "--concurrency", "4")
+        args = sync_args(postgres_url, SINCE, "--concurrency", "8")
+        first = zygote.run(args, env)
+        assert first.code == EXIT_OK, str(first)
+        wait_for_new_orders(fake, 40)
+        blocker = portal.call(asyncpg.connect, postgres.dsn(database))
+        portal.call(
+            blocker.execute,
+            "BEGIN; LOCK TABLE zonos_order_history IN SHARE ROW EXCLUSIVE MODE",
+        )
+        pid, out, err = zygote.start(args, env)
         terminated: list[str] = []
-        for _ in range(5):
-            pid, out, err = zygote.start(args, env)
-            while not terminated and zygote.wait(pid, 0) == {"code": None, "signal": None}:
-                pids = postgres.psql(in_transaction).split()
-                if pids:
-                    postgres.psql(f"SELECT pg_terminate_backend({pids[0]})")
-                    terminated.append(pids[0])
-            outcome = Outcome(zygote.wait_for(pid), out.read_text(), err.read_text())
-            if terminated:
-                break
-            assert outcome.code == EXIT_OK, str(outcome)  # too quick to catch: try again
-        assert terminated, "no run was ever caught inside a transaction"
+        try:
+            while not terminated and zygote.wait(pid, 0.02) == RUNNING:
+                for backend in postgres.psql(waiting).split():
+                    postgres.psql(f"SELECT pg_terminate_backend({backend})")
+                    terminated.append(backend)
+        finally:
+            portal.call(blocker.execute, "ROLLBACK")
+            portal.call(blocker.close)
+        outcome = Outcome(zygote.wait_for(pid), out.read_text(), err.read_text())
+        assert terminated, f"the run never waited inside its write transaction: {outcome}"
         assert outcome.code == EXIT_FAILED, str(outcome)
         defects.check(
             re.search(r"connection|terminat|database", outcome.stderr, re.IGNORECASE) is not None,

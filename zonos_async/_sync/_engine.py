@@ -263,6 +263,7 @@ class _Run:
         self._open_orders = 0
         self._beyond_horizon = 0
         self._first_day = date.min
+        self._backfill_from: date | None = None
 
     @property
     def stats(self) -> SyncStats:
@@ -289,6 +290,10 @@ class _Run:
                 f"store {self._store_id} was never synced into this database: "
                 "give since (--since YYYY-MM-DD) for its first run"
             )
+        # since re-lists from there only when it is new: the first run, or earlier (a backfill);
+        # the cron line's unchanged --since is the same day and changes nothing.
+        backfill = self._since is not None and (state is None or self._since < state.since)
+        self._backfill_from = self._since if backfill else None
         await store.migrate()
         started = self._now()
         state = await store.acquire(
@@ -362,12 +367,12 @@ class _Run:
         facts = await self._store.plan_facts(self._store_id, horizon=today - self._horizon)
         self._beyond_horizon = facts.beyond_horizon
         start = facts.newest_day - self._trailing if facts.newest_day else state.since
-        if self._since is not None:
-            start = min(start, self._since)
+        if self._backfill_from is not None:
+            start = min(start, self._backfill_from)
         start = max(start, state.since)
         self._first_day = state.since  # orders placed (UTC) before it are not the store's
-        # A Zonos day may begin hours after midnight UTC: the day before holds the first hours.
-        start = min(start, state.since - timedelta(days=1))
+        if start == state.since:  # listing from the store's first day: a Zonos day may begin
+            start -= timedelta(days=1)  # hours after midnight UTC, so list the day before too
         windows = plan_windows(
             start=start, today=today, open_days=facts.open_days, window_days=self._window_days
         )
