@@ -13,9 +13,13 @@ pytestmark = pytest.mark.anyio
 
 def test_rate_pacer_spaces_starts_and_slows_on_429() -> None:
     pacer = RatePacer(10.0)
-    assert pacer.reserve(100.0) == 0
-    assert pacer.reserve(100.0) == pytest.approx(0.1)
-    assert pacer.reserve(100.0) == pytest.approx(0.2)
+    assert pacer.delay(100.0) == 0
+    assert pacer.try_start(100.0)
+    assert pacer.delay(100.0) == pytest.approx(0.1)
+    assert not pacer.try_start(100.05)  # too early: nothing claimed
+    assert pacer.delay(100.05) == pytest.approx(0.05)
+    assert pacer.try_start(100.1)
+    assert pacer.delay(100.1) == pytest.approx(0.1)
     pacer.slow_down()
     assert pacer.current == 5.0
     for _ in range(10):
@@ -111,3 +115,51 @@ async def test_a_request_cancelled_while_waiting_holds_nothing() -> None:
     assert throttle.pace is None
     throttle.slow_down()  # no pace: nothing to slow
     throttle.speed_up()
+
+
+async def test_callers_cancelled_while_waiting_for_the_pace_book_nothing() -> None:
+    # A burst of callers cut off by a deadline while they wait must not push the
+    # next start out by their turns: that stalled a session for good (rate 2, deadline 2).
+    time = VirtualTime()
+    throttle = Throttle(10, RatePacer(1.0), sleep=time.sleep, clock=time.clock)
+    await throttle.acquire()  # the first start, at 0
+    throttle.release()
+
+    async def stuck(seconds: float) -> None:
+        await anyio.sleep_forever()
+
+    throttle._sleep = stuck
+    with anyio.move_on_after(0.01):
+        async with anyio.create_task_group() as tg:
+            for _ in range(100):
+                tg.start_soon(throttle.acquire)
+    throttle._sleep = time.sleep
+    await throttle.acquire()
+    assert time.now == 1.0  # one pace after the first start, not a hundred
+    throttle.release()
+
+
+async def test_slots_freeing_at_once_still_start_requests_a_pace_apart() -> None:
+    time = VirtualTime()
+    throttle = Throttle(2, RatePacer(1.0), sleep=time.sleep, clock=time.clock)
+    free = anyio.Event()
+    starts: list[float] = []
+
+    async def request(hold: bool) -> None:
+        await throttle.acquire()
+        starts.append(time.now)
+        if hold:
+            await free.wait()
+        throttle.release()
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(2):
+            tg.start_soon(request, True)  # both slots taken, starts at 0 and 1
+            await anyio.wait_all_tasks_blocked()
+        tg.start_soon(request, False)
+        tg.start_soon(request, False)
+        await anyio.wait_all_tasks_blocked()
+        time.now = 5.0  # both waiters are long past their pace when the slots free
+        free.set()
+    assert starts[:2] == [0.0, 1.0]
+    assert starts[3] - starts[2] >= 1.0

@@ -211,9 +211,12 @@ async def test_status_already_other_after_lost_answer_is_an_error(
         await zonos.update_vendor_order_status(5, OrderStatus.VENDOR_SHIPMENT_READY)
 
 
-def order_with_merchant_id(merchant_order_id: str | None) -> httpx.Response:
+def order_with_merchant_id(
+    merchant_order_id: str | None, order_id: str = "999-5"
+) -> httpx.Response:
     data = json.loads(MINIMAL)
     data["order"]["merchantOrderId"] = merchant_order_id
+    data["order"]["orderId"] = order_id
     return httpx.Response(200, json=data)
 
 
@@ -239,6 +242,23 @@ async def test_merchant_id_resent_when_read_back_differs(
         ]
     )
     mock.post("/v2/orderDetail").mock(return_value=order_with_merchant_id(None))
+    result = await zonos.update_merchant_order_id(5, "M-1")
+    assert result.replayed is False
+    assert update.call_count == 2
+
+
+async def test_a_read_back_of_another_order_confirms_nothing(
+    zonos: Session, mock: respx.MockRouter
+) -> None:
+    # A connection out of step answers the read-back with another order that happens
+    # to hold the same merchant id: the update is sent again, not taken as landed.
+    update = mock.post("/v1/updateMerchantOrderId").mock(
+        side_effect=[
+            httpx.ReadTimeout("lost"),
+            httpx.Response(200, json={"success": "Updated Order: 5 with new merchantOrderId: M-1"}),
+        ]
+    )
+    mock.post("/v2/orderDetail").mock(return_value=order_with_merchant_id("M-1", "999-6"))
     result = await zonos.update_merchant_order_id(5, "M-1")
     assert result.replayed is False
     assert update.call_count == 2
@@ -279,6 +299,33 @@ async def test_rate_limit_paces_requests(mock: respx.MockRouter) -> None:
             await zonos.order_detail(n + 1)
         # Six starts at 100/s are at least five intervals apart.
         assert anyio.current_time() - started >= 0.05 - 1e-3
+
+
+@pytest.mark.parametrize("retry", [None, "deadline"])
+async def test_a_429_halves_the_pace_even_when_no_retry_follows(
+    mock: respx.MockRouter, retry: str | None
+) -> None:
+    # With retry=None, or a Retry-After past the deadline, no retry hook runs: the
+    # pace must still halve, and recover as calls are answered.
+    too_many = httpx.Response(429, headers={"Retry-After": "60"}, json={"error": "slow down"})
+    mock.post("/v2/orderDetail").mock(
+        side_effect=[
+            too_many,
+            order_answer,
+            error("Could not find an order with orderId: 999-3"),
+        ]
+    )
+    policy = None if retry is None else RetryPolicy(deadline=1, sleep=no_wait)
+    async with Session(STORE, SECRET, rate_limit=1000.0, retry=policy) as zonos:
+        with pytest.raises(zonos_async.RateLimitedError):
+            await zonos.order_detail(1)
+        assert zonos._throttle is not None
+        assert zonos._throttle.pace == 500.0
+        await zonos.order_detail(2)
+        assert zonos._throttle.pace == 550.0
+        with pytest.raises(zonos_async.OrderNotFoundError):
+            await zonos.order_detail(3)
+        assert zonos._throttle.pace == 600.0  # an API error is an answer too
 
 
 async def test_retry_logs_name_the_call_not_the_secret(

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 import pickle
+import uuid
 
 import pytest
 
@@ -72,3 +74,37 @@ def test_blocking_statuses_include_the_undocumented_one() -> None:
 def test_non_strings_are_not_statuses(bad: object) -> None:
     with pytest.raises(ValueError, match="OrderStatus"):
         OrderStatus(bad)
+
+
+def _never_seen() -> str:
+    # A fresh name each run: a status already looked up (by another test, or a parent
+    # process) no longer reaches the code that adds new statuses.
+    return f"IGLOBAL_NEW_{uuid.uuid4().hex.upper()}"
+
+
+def test_a_status_seen_for_the_first_time_is_kept_whole() -> None:
+    name = _never_seen()
+    status = OrderStatus(name)
+    assert status is OrderStatus(name)
+    # It is the string Zonos sent, wherever a string is expected.
+    assert status == name
+    assert hash(status) == hash(name)
+    assert json.dumps({"status": status}) == json.dumps({"status": name})
+    assert (status.name, status.value, str(status)) == (name, name, name)
+    assert repr(status) == f"<OrderStatus.{name}: {name!r} (unknown)>"
+    assert status.is_known is False
+
+
+def test_two_threads_missing_the_lookup_at_once_get_one_member() -> None:
+    # Enum calls _missing_ whenever its own lookup misses; under threads that can happen just
+    # after another thread added the value, and that thread's member must be the answer.
+    name = _never_seen()
+    first = OrderStatus(name)
+    assert OrderStatus._missing_(name) is first
+    assert OrderStatus(name) is first
+
+
+def test_repr_of_a_known_status() -> None:
+    assert repr(OrderStatus.IGLOBAL_FRAUD_REVIEW) == (
+        "<OrderStatus.IGLOBAL_FRAUD_REVIEW: 'IGLOBAL_FRAUD_REVIEW'>"
+    )

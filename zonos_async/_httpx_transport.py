@@ -86,10 +86,12 @@ class HttpxTransport:
     async def _read(self, response: httpx.Response) -> RawResponse:
         headers = response.headers
         if response.is_stream_consumed:  # a mock's answer, built from bytes and decoded already
-            reader = BodyReader(response.status_code, None, self._limit)
+            reader = BodyReader(response.status_code, None, self._limit, headers)
             reader.feed(response.content)
         else:
-            reader = BodyReader(response.status_code, headers.get("content-encoding"), self._limit)
+            reader = BodyReader(
+                response.status_code, headers.get("content-encoding"), self._limit, headers
+            )
             length = headers.get("content-length")
             reader.announce(int(length) if length is not None and length.isdigit() else None)
             async for piece in response.aiter_raw():

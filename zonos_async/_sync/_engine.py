@@ -37,7 +37,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from attrs import define, frozen
 
-from .._errors import InvalidRequestError
+from .._errors import InvalidRequestError, ZonosError
 from .._models import OrderSummary
 from .._status import OrderStatus
 from ._model import (
@@ -262,6 +262,7 @@ class _Run:
         self._acked = 0
         self._open_orders = 0
         self._beyond_horizon = 0
+        self._first_day = date.min
 
     @property
     def stats(self) -> SyncStats:
@@ -364,6 +365,9 @@ class _Run:
         if self._since is not None:
             start = min(start, self._since)
         start = max(start, state.since)
+        self._first_day = state.since  # orders placed (UTC) before it are not the store's
+        # A Zonos day may begin hours after midnight UTC: the day before holds the first hours.
+        start = min(start, state.since - timedelta(days=1))
         windows = plan_windows(
             start=start, today=today, open_days=facts.open_days, window_days=self._window_days
         )
@@ -395,7 +399,11 @@ class _Run:
                     through_date=window.end,
                     statuses=True,
                 )
-                fresh = list({summary.id: summary for summary in page.orders}.values())
+                fresh = [
+                    summary
+                    for summary in {s.id: s for s in page.orders}.values()
+                    if summary.placed_at.astimezone(timezone.utc).date() >= self._first_day
+                ]
                 counters.listed += len(fresh)
                 held = await self._store.held(self._store_id, [s.id for s in fresh])
                 wanted = [summary for summary in fresh if _needs_fetch(summary, held)]
@@ -416,7 +424,12 @@ class _Run:
     ) -> None:
         async with ids_rx, out_tx:
             async for summary in ids_rx:
-                order = await self._session.order_detail(summary.id)
+                try:
+                    order = await self._session.order_detail(summary.id)
+                except ZonosError as exc:  # keep its type; say which order it was
+                    notes = [*getattr(exc, "__notes__", ()), f"(order {summary.id})"]
+                    exc.__notes__ = notes  # type: ignore[attr-defined,unused-ignore]  # add_note: 3.11+
+                    raise
                 self._counters.fetched += 1
                 await out_tx.send(Fetched(summary, order))
 
@@ -473,8 +486,11 @@ def _needs_fetch(summary: OrderSummary, held: Mapping[str, Held]) -> bool:
         return True
     if summary.status is None:
         return False
-    return known.status != str(summary.status) or (known.merchant_order_id or None) != (
-        summary.merchant_order_id or None
+    listed_date = summary.status_changed_at
+    return (
+        known.status != str(summary.status)
+        or (known.merchant_order_id or None) != (summary.merchant_order_id or None)
+        or (listed_date is not None and known.status_date != listed_date)
     )
 
 
