@@ -354,3 +354,34 @@ def test_each_failed_answer_is_a_typed_error_with_its_answer(
 def test_numbers_are_decoded_exactly() -> None:
     data = decode(ORDER_DETAIL, 200, {}, b'{"grandTotal": 0.10000000000000000001}', redact)
     assert data == {"grandTotal": Decimal("0.10000000000000000001")}
+
+
+@pytest.mark.parametrize(
+    ("body", "excerpt"),
+    [
+        (b"x" * 200, "x" * 200),
+        (b"x" * 201, "x" * 200 + "..."),
+        (b"\xff\xfe bytes that are not UTF-8", "\ufffd\ufffd bytes that are not UTF-8"),
+    ],
+)
+def test_the_excerpt_is_the_start_of_the_body_as_text(body: bytes, excerpt: str) -> None:
+    with pytest.raises(ResponseParseError) as info:
+        decode(ORDER_DETAIL, 200, {}, body, redact)
+    assert info.value.excerpt == excerpt
+
+
+@pytest.mark.parametrize(
+    ("store", "message"),
+    [
+        (None, "store must be the numeric store id Zonos gave you"),
+        (True, "store must be the numeric store id Zonos gave you"),
+        ("0", "store must be a positive whole number, got '0'"),
+    ],
+)
+def test_a_bad_store_is_refused(store: object, message: str) -> None:
+    assert refused(Credentials.of, store, SECRET) == message
+
+
+def test_store_one_is_a_store() -> None:
+    assert Credentials.of(1, SECRET).store == 1
+    assert Credentials.of(" 42 ", SECRET).store == 42
