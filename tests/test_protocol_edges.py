@@ -385,3 +385,17 @@ def test_a_bad_store_is_refused(store: object, message: str) -> None:
 def test_store_one_is_a_store() -> None:
     assert Credentials.of(1, SECRET).store == 1
     assert Credentials.of(" 42 ", SECRET).store == 42
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("  ", "secret must be the API secret Zonos gave you (a GUID)"),
+        (None, "secret must be the API secret Zonos gave you (a GUID)"),
+        ("bogus", "secret is not a GUID (8-4-4-4-12 hex digits), so Zonos would answer 'Invalid "
+         "security credentials'; check that you copied the whole API secret, or pass "
+         "validate_secret=False if Zonos gave you another form"),
+    ],
+)  # fmt: skip
+def test_a_bad_secret_is_refused_with_what_to_check(secret: object, message: str) -> None:
+    assert refused(Credentials.of, STORE, secret) == message
