@@ -34,6 +34,7 @@ from zonos_async.protocol import (
     check_order_id,
     decode,
     format_date,
+    normalize_order_id,
     order_detail_fields,
     order_numbers_fields,
     parse_order,
@@ -399,3 +400,9 @@ def test_store_one_is_a_store() -> None:
 )  # fmt: skip
 def test_a_bad_secret_is_refused_with_what_to_check(secret: object, message: str) -> None:
     assert refused(Credentials.of, STORE, secret) == message
+
+
+def test_an_order_id_of_the_wrong_type_is_named_with_an_example() -> None:
+    assert refused(normalize_order_id, 45678.0, STORE) == (
+        "order_id must be a Zonos order id such as '999-45678', got float"
+    )
