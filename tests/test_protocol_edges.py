@@ -34,6 +34,7 @@ from zonos_async.protocol import (
     check_order_id,
     decode,
     format_date,
+    normalize_order_id,
     order_detail_fields,
     order_numbers_fields,
     parse_order,
@@ -354,3 +355,54 @@ def test_each_failed_answer_is_a_typed_error_with_its_answer(
 def test_numbers_are_decoded_exactly() -> None:
     data = decode(ORDER_DETAIL, 200, {}, b'{"grandTotal": 0.10000000000000000001}', redact)
     assert data == {"grandTotal": Decimal("0.10000000000000000001")}
+
+
+@pytest.mark.parametrize(
+    ("body", "excerpt"),
+    [
+        (b"x" * 200, "x" * 200),
+        (b"x" * 201, "x" * 200 + "..."),
+        (b"\xff\xfe bytes that are not UTF-8", "\ufffd\ufffd bytes that are not UTF-8"),
+    ],
+)
+def test_the_excerpt_is_the_start_of_the_body_as_text(body: bytes, excerpt: str) -> None:
+    with pytest.raises(ResponseParseError) as info:
+        decode(ORDER_DETAIL, 200, {}, body, redact)
+    assert info.value.excerpt == excerpt
+
+
+@pytest.mark.parametrize(
+    ("store", "message"),
+    [
+        (None, "store must be the numeric store id Zonos gave you"),
+        (True, "store must be the numeric store id Zonos gave you"),
+        ("0", "store must be a positive whole number, got '0'"),
+    ],
+)
+def test_a_bad_store_is_refused(store: object, message: str) -> None:
+    assert refused(Credentials.of, store, SECRET) == message
+
+
+def test_store_one_is_a_store() -> None:
+    assert Credentials.of(1, SECRET).store == 1
+    assert Credentials.of(" 42 ", SECRET).store == 42
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("  ", "secret must be the API secret Zonos gave you (a GUID)"),
+        (None, "secret must be the API secret Zonos gave you (a GUID)"),
+        ("bogus", "secret is not a GUID (8-4-4-4-12 hex digits), so Zonos would answer 'Invalid "
+         "security credentials'; check that you copied the whole API secret, or pass "
+         "validate_secret=False if Zonos gave you another form"),
+    ],
+)  # fmt: skip
+def test_a_bad_secret_is_refused_with_what_to_check(secret: object, message: str) -> None:
+    assert refused(Credentials.of, STORE, secret) == message
+
+
+def test_an_order_id_of_the_wrong_type_is_named_with_an_example() -> None:
+    assert refused(normalize_order_id, 45678.0, STORE) == (
+        "order_id must be a Zonos order id such as '999-45678', got float"
+    )

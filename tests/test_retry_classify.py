@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
+import anyio.lowlevel
 import pytest
 
 import zonos_async
 from zonos_async import RetryPolicy
-from zonos_async._retry import Verdict, classify
+from zonos_async._retry import RetryDetails, Verdict, call_with_retries, classify
 
 E = "updateVendorOrderStatus"
 
@@ -69,3 +71,52 @@ def answered(cls: type[Any], status_code: int, **facts: Any) -> zonos_async.Zono
 )  # fmt: skip
 def test_classify(error: zonos_async.ZonosError, verdict: Verdict) -> None:
     assert classify(error) == verdict
+
+
+async def no_sleep(seconds: float) -> None:
+    await anyio.lowlevel.checkpoint()
+
+
+@pytest.mark.anyio
+async def test_a_policy_without_a_deadline_retries_and_tells_the_hook_the_time() -> None:
+    seen: list[RetryDetails] = []
+    errors = [answered(zonos_async.ServerError, 503) for _ in range(2)]
+
+    async def attempt(number: int, maybe_landed: bool) -> str:
+        if errors:
+            raise errors.pop()
+        return "done"
+
+    policy = RetryPolicy(deadline=None, sleep=no_sleep)
+    assert await call_with_retries(attempt, policy, endpoint=E, on_retry=seen.append) == "done"
+    assert [d.attempt for d in seen] == [1, 2]
+    assert all(isinstance(d.elapsed, float) and d.elapsed >= 0 for d in seen)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("order_id", "failures", "message"),
+    [
+        (None, 0, f"{E}: no answer within the 0.05 s deadline (1 attempt(s))"),
+        ("999-1", 1, f"{E} for 999-1: no answer within the 0.05 s deadline (2 attempt(s)); "
+         f"the last attempt failed with: {E}: HTTP 503: down"),
+    ],
+)  # fmt: skip
+async def test_a_call_cut_at_the_deadline_says_what_it_tried(
+    order_id: str | None, failures: int, message: str
+) -> None:
+    errors = [
+        zonos_async.ServerError(f"{E}: HTTP 503: down", endpoint=E, status_code=503, excerpt="")
+    ] * failures
+
+    async def attempt(number: int, maybe_landed: bool) -> str:
+        if errors:
+            raise errors.pop()
+        await anyio.sleep_forever()
+        raise AssertionError("not reached")
+
+    policy = RetryPolicy(deadline=0.05, wait_initial=0, sleep=no_sleep)
+    with anyio.fail_after(5), pytest.raises(zonos_async.ZonosTimeoutError) as info:
+        await call_with_retries(attempt, policy, endpoint=E, order_id=order_id)
+    assert str(info.value) == message
+    assert info.value.endpoint == E
