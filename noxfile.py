@@ -64,7 +64,9 @@ def bench(session: nox.Session) -> None:
     without measuring. Not among the default sessions. Bench-only packages are installed here,
     never by the package.
     """
-    session.install("-e", ".[fake-server,trio]", "aiohttp", "requests", "httpx2", "matplotlib>=3.8")
+    session.install(
+        "-e", ".[fake-server,trio,postgresql]", "aiohttp", "requests", "httpx2", "matplotlib>=3.8"
+    )
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 

@@ -34,7 +34,8 @@ import json
 import re
 import signal
 from collections.abc import Callable
-from typing import Final
+from datetime import datetime
+from typing import Any, Final
 
 from benchmarks._common import FIXTURES, HEADERS, ORDER_DETAIL_PATH, detail_body, order_ids
 
@@ -69,10 +70,16 @@ def _fixture_answers() -> Answer:
     return lambda method, path, headers, body: canned.get(path, missing)
 
 
-def _fake_answers(orders: int, seed: int, days: float) -> Answer:
+def _fake_answers(
+    orders: int, seed: int, days: float, story: tuple[datetime, int, int] | None = None
+) -> Answer:
     from zonos_async.testing import FakeClock, FakeZonos, FaultDecision
 
-    fake = FakeZonos.seeded(orders=orders, seed=seed, days=days, clock=FakeClock(ticking=True))
+    if story is None:
+        fake = FakeZonos.seeded(orders=orders, seed=seed, days=days, clock=FakeClock(ticking=True))
+    else:  # the sync's follow-up: a frozen clock, so two servers hold the same orders
+        fake = FakeZonos.seeded(orders=orders, seed=seed, days=days, clock=FakeClock(story[0]))
+        _settle(fake, open_orders=story[1], changed=story[2])
     no_fault = FaultDecision()
 
     def answer(method: str, path: str, headers: dict[str, str], body: bytes) -> bytes | None:
@@ -83,6 +90,25 @@ def _fake_answers(orders: int, seed: int, days: float) -> Answer:
         return _response(got.status, list(got.headers.items()), got.body)
 
     return answer
+
+
+def _settle(fake: Any, open_orders: int, changed: int) -> None:
+    """Every order final but the newest ``open_orders``; then ``changed`` of those cancelled."""
+    query = {"store": fake.store, "secret": fake.secret, "sinceDate": "20000101", "statuses": 1}
+    listed = fake.handle("POST", "/v1/orderNumbers", HEADERS, json.dumps(query).encode())
+    status = {order["id"]: order["orderStatus"] for order in listed.json()["orders"]}
+    ids = fake.order_ids()
+    final = ("VENDOR_END_OF_DAY_COMPLETE", "IGLOBAL_ORDER_CANCELLED")
+    cut = max(0, len(ids) - open_orders)
+    for order_id in ids[:cut]:
+        if status[order_id] not in final:
+            fake.set_status(order_id, "VENDOR_END_OF_DAY_COMPLETE")
+    for order_id in ids[cut:]:
+        if status[order_id] in final:
+            fake.set_status(order_id, "IGLOBAL_ORDER_IN_PROCESS")
+    step = max(1, (len(ids) - cut) // changed) if changed else 0
+    for order_id in ids[cut::step][:changed] if changed else ():
+        fake.set_status(order_id, "IGLOBAL_ORDER_CANCELLED")
 
 
 def _memoized_reads(answer: Answer, orders: int) -> Answer:
@@ -205,6 +231,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--http", choices=("raw", "uvicorn"), default="raw")
     parser.add_argument("--answers", choices=("fake", "fixture"), default="fake")
     parser.add_argument("--memo-reads", action="store_true", help="see the module docstring")
+    parser.add_argument(
+        "--settle", metavar="NOW,OPEN,CHANGED",
+        help="the sync's follow-up: a frozen clock at NOW (ISO), every order final but the "
+        "newest OPEN, and CHANGED of those cancelled",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the benchmark serves loopback only")
@@ -215,7 +246,11 @@ def main(argv: list[str] | None = None) -> None:
         _serve_uvicorn(args.host, args.port, args.orders, args.seed, latency)
         return
     if args.answers == "fake":
-        answer = _fake_answers(args.orders, args.seed, args.days)
+        story = None
+        if args.settle:
+            now, open_orders, changed = args.settle.split(",")
+            story = (datetime.fromisoformat(now), int(open_orders), int(changed))
+        answer = _fake_answers(args.orders, args.seed, args.days, story)
     else:
         answer = _fixture_answers()
     if args.memo_reads:

@@ -4,7 +4,7 @@
     python benchmarks/run.py                      # the full run (~10 minutes on 2 cores)
     python benchmarks/run.py --quick              # tiny N, one repeat: proves it runs (CI smoke)
     python benchmarks/run.py --out docs/performance.md
-    python benchmarks/run.py --importer-only      # just the importer targets of issue 6
+    python benchmarks/run.py --sync-only          # just the sync targets of issue 12
 
 The server (the fake's answers behind a minimal HTTP server, see ``_fake_server.py`` and
 ``--server``) runs in its own process pinned to the second CPU; every client run is a fresh
@@ -48,14 +48,14 @@ from benchmarks._common import (
     pinned,
     run_pinned,
 )
-from benchmarks._importer import (
-    ImportPlan,
-    ImportResults,
-    import_plan,
-    importer_target_rows,
-    measure_importer,
-    render_importer,
-    render_importer_only,
+from benchmarks._sync_bench import (
+    SyncPlan,
+    SyncResults,
+    measure_sync,
+    render_sync,
+    render_sync_only,
+    sync_plan,
+    sync_target_rows,
 )
 from benchmarks.clients import CLIENTS
 
@@ -98,7 +98,7 @@ class Plan:
     big_orders: int
     big_rounds: int
     quick: bool = False
-    importer: ImportPlan | None = None  # table 5 (benchmarks/_importer.py); None: not run
+    importer: SyncPlan | None = None  # the sync part (benchmarks/_sync_bench.py); None: not run
 
     def wall_calls(self, concurrency: int) -> int:
         """N for the latency table: the smallest multiple of C whose bound is >= bound_s."""
@@ -217,6 +217,7 @@ def serve(
     *,
     memo_reads: bool = False,
     days: float | None = None,
+    settle: str | None = None,
 ) -> Iterator[Server]:
     """Start the fake (or the stand-in) on a free loopback port; always stop it.
 
@@ -239,6 +240,8 @@ def serve(
         command.append("--memo-reads")
     if days is not None and kind == "fake":
         command += ["--days", f"{days:g}"]
+    if settle is not None and kind == "fake":  # the sync's follow-up (_sync_bench.py)
+        command += ["--settle", settle]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
@@ -314,7 +317,7 @@ class Results:
     body_bytes: int = 0
     seconds: float = 0.0
     load: list[str] = field(default_factory=list)
-    importer: ImportResults | None = None
+    importer: SyncResults | None = None  # the sync part
 
     def add(self, key: tuple[str, int, str, int], run: Run) -> None:
         self.runs.setdefault(key, []).append(run)
@@ -538,7 +541,7 @@ def snapshot(plan: Plan, results: Results) -> dict[str, Any]:
         "load": results.load,
         "importer": None
         if importer is None
-        else {"markdown": render_importer(importer), "targets": importer_target_rows(importer)},
+        else {"markdown": render_sync(importer), "targets": sync_target_rows(importer)},
     }
 
 
@@ -638,10 +641,15 @@ def _verdict(
     if orders:
         slowest = max(one["order_us"] for one in orders.values())
         out.append(f"- **Parsing** an `orderDetail` answer into an `Order`: {slowest:.0f} µs.")
-    importer = [(name, measured) for name, measured, _ in targets if name.startswith("import ")]
+    # "import ...": a page saved before the sync replaced the importer (issue 12).
+    importer = [(n, m) for n, m, _ in targets if n.startswith(("sync ", "import "))]
     if importer:
         out.append(
-            "- **The importer** (`import_orders` into a JSON Lines file): "
+            (
+                "- **The sync** (`zonos_async.sync` into SQLite and PostgreSQL): "
+                if importer[0][0].startswith("sync ")
+                else "- **The importer** (`import_orders` into a JSON Lines file): "
+            )
             + "; ".join(f"{name.split(':')[0]}: {measured}" for name, measured in importer)
             + "."
         )
@@ -953,11 +961,13 @@ def _draw_charts(snap: dict[str, Any], page: Path) -> list[tuple[str, str]]:
     ]
 
 
-def _measure_importer(plan: ImportPlan, log: Callable[[str], None]) -> ImportResults:
-    """Table 5, against the fake only: the importer lists before it fetches."""
+def _measure_importer(plan: SyncPlan, log: Callable[[str], None]) -> SyncResults:
+    """The sync part, against the fake only: the sync lists before it fetches."""
     if not _fake_available():
-        return ImportResults(plan, skipped="the importer needs the fake (zonos_async.testing)")
-    return measure_importer(plan, serve, _cpus(), log)
+        why = "the sync needs the fake (zonos_async.testing)"
+        return SyncResults(plan, skipped=dict.fromkeys(plan.backends, why))
+    with tempfile.TemporaryDirectory(prefix="zonos-sync-bench-") as workdir:
+        return measure_sync(plan, serve, _cpus(), log, Path(workdir))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -973,11 +983,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", help="comma-separated subset of: " + ", ".join(CLIENTS))
     parser.add_argument("--no-trio", action="store_true", help="skip the trio tables")
     parser.add_argument(
-        "--no-importer", action="store_true", help="skip the importer table (issue 6)"
-    )
+        "--no-sync", "--no-importer", dest="no_importer", action="store_true",
+        help="skip the sync tables (issue 12)",
+    )  # fmt: skip
     parser.add_argument(
-        "--importer-only", action="store_true",
-        help="only the importer table and its targets (no client or parse tables)",
+        "--sync-only", dest="importer_only", action="store_true",
+        help="only the sync tables and their targets (no client or parse tables)",
     )  # fmt: skip
     parser.add_argument(
         "--server", choices=("auto", "fake", "fake-uvicorn", "fake-cli", "standin"),
@@ -1004,9 +1015,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeats and --calls must be positive")
     plan = _plan(args)
     if args.no_importer and args.importer_only:
-        parser.error("--no-importer and --importer-only exclude each other")
+        parser.error("--no-sync and --sync-only exclude each other")
     if not args.no_importer:
-        plan = replace(plan, importer=import_plan(args.quick, args.repeats))
+        plan = replace(plan, importer=sync_plan(args.quick, args.repeats))
     kind = args.server
     if kind == "auto":
         kind = "fake" if _fake_available() else "standin"
@@ -1019,7 +1030,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.importer_only:
         assert plan.importer is not None
         only = _measure_importer(plan.importer, log)
-        report = render_importer_only(only, machine())
+        report = render_sync_only(only, machine())
         print(report)
         if args.out is not None:
             args.out.parent.mkdir(parents=True, exist_ok=True)

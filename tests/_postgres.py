@@ -10,8 +10,9 @@ Where the server binaries are absent (``$ZONOS_PG_BIN``, default
 under ``CI=true``, where they fail: CI must never pass by skipping them. Any other failure to
 start (no such user, a port taken) is an error, never a skip.
 
-Fixtures (registered in ``conftest.py``): ``postgres`` (the session's :class:`Cluster`) and
-``postgres_url`` (a fresh, empty database per test, as a ``postgresql+asyncpg://`` URL).
+The fixtures (``_postgres_fixtures.py``, registered in ``conftest.py``): ``postgres`` (the
+session's :class:`Cluster`) and ``postgres_url`` (a fresh, empty database per test, as a
+``postgresql+asyncpg://`` URL). This module imports no pytest: the benchmark uses it too.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 PG_BIN = Path(os.environ.get("ZONOS_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SUPERUSER = "zonos"
@@ -170,36 +169,3 @@ def running_cluster() -> Iterator[Cluster]:
     finally:
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
-
-
-def require_binaries(bin_dir: Path = PG_BIN) -> None:
-    """Skip (or, under ``CI=true``, fail) unless the server binaries are in ``bin_dir``."""
-    needed = ("initdb", "pg_ctl", "postgres", "psql")
-    missing = [name for name in needed if not (bin_dir / name).is_file()]
-    if not missing:
-        return
-    reason = (
-        f"PostgreSQL server binaries not found in {bin_dir} ({', '.join(missing)}); "
-        "install postgresql-15 or set ZONOS_PG_BIN"
-    )
-    if in_ci():
-        pytest.fail(f"CI=true: the PostgreSQL tests must run, but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Cluster]:
-    """The session's throwaway PostgreSQL cluster."""
-    require_binaries()
-    with running_cluster() as cluster:
-        yield cluster
-
-
-@pytest.fixture
-def postgres_url(postgres: Cluster) -> Iterator[str]:
-    """A fresh empty database of the session's cluster, as a ``postgresql+asyncpg://`` URL."""
-    name = postgres.create_database()
-    try:
-        yield postgres.url(name)
-    finally:
-        postgres.drop_database(name)

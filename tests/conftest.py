@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _postgres import postgres, postgres_url  # noqa: F401 - fixtures: a throwaway PostgreSQL
+from _postgres_fixtures import postgres, postgres_url  # noqa: F401 - a throwaway PostgreSQL
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STORE = 999

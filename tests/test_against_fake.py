@@ -287,7 +287,7 @@ async def test_documented_errors_from_the_fake_map_to_classes(
         content = body
     headers = {"Accept": "application/json", "Content-Type": "application/json"}
     async with httpx.AsyncClient(
-        transport=fake.transport(), base_url=protocol.DEFAULT_BASE
+        transport=fake.transport(), base_url=protocol.DEFAULT_BASE_URL
     ) as http:
         response = await http.post(path, content=content, headers=headers)
     endpoint = {e.path: e for e in protocol.ENDPOINTS}[

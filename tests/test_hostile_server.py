@@ -24,6 +24,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+import respx
 import trustme
 from conftest import SECRET, STORE, load
 
@@ -474,6 +475,7 @@ async def test_a_stale_second_answer_is_caught_and_its_connection_dropped(kind: 
             with pytest.raises(zonos_async.OrderMismatchError) as info:
                 await zonos.order_detail("999-2")
             assert (info.value.requested, info.value.received) == ("999-2", "999-666")
+            assert info.value.response is not None and info.value.response.status_code == 200
             secret_free(info.value, server.bodies[1])
             await anyio.sleep(0.1)
             assert (await zonos.order_detail("999-3")).id == "999-3"
@@ -651,3 +653,16 @@ async def test_plain_http_never_goes_through_a_proxy(
         await own.aclose()
         assert json.loads(raw.content)["order"]["orderId"] == "999-8"
     assert proxied == [] and proxy_server.connections == 0
+
+
+@pytest.mark.anyio
+async def test_a_secret_in_the_transport_s_own_error_text_reaches_no_part_of_the_error() -> None:
+    # The transport's failure text is redacted into the message; the failure itself must
+    # not ride along as __context__ either.
+    with respx.mock(base_url="https://api.iglobalstores.com") as mock:
+        mock.post("/v2/orderDetail").mock(side_effect=httpx.ConnectError(f"refused {SECRET}"))
+        async with Session(STORE, SECRET, retry=None) as zonos:
+            with pytest.raises(zonos_async.ZonosConnectionError) as info:
+                await zonos.order_detail("999-41")
+    assert "[secret]" in str(info.value)
+    secret_free(info.value)

@@ -76,6 +76,9 @@ async def test_a_small_response_limit_is_the_sessions_own() -> None:
                 with pytest.raises(zonos_async.ResponseTooLargeError) as info:
                     await zonos.order_detail(fake.order_ids()[0])
                 assert info.value.limit == 100 and info.value.status_code == 200
+                response = info.value.response  # the answer's head was read: it is shown
+                assert response is not None and response.status_code == 200
+                assert response.headers["content-type"].startswith("application/json")
 
 
 @pytest.mark.parametrize("limit", [0, -1, 1.5, True])

@@ -28,13 +28,13 @@ anyio.run(main)
 """
 
 
-def run(zonos_log: str | None) -> subprocess.CompletedProcess[str]:
+def run(zonos_log: str | None, script: str = SCRIPT) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "ZONOS_LOG"}
     if zonos_log is not None:
         env["ZONOS_LOG"] = zonos_log
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
-        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
     )
 
 
@@ -44,6 +44,20 @@ def test_zonos_log_debug_prints_every_request_to_stderr() -> None:
     assert quiet.stderr == ""
     assert "zonos_async DEBUG orderDetail order_id=999-100001 attempt=1 -> HTTP 200" in loud.stderr
     assert "f5bde245-f55e-414d-b722-80b25161c12c" not in loud.stderr
+
+
+def test_an_app_that_configures_logging_after_the_import_sees_each_line_once() -> None:
+    script = SCRIPT.replace(
+        "from zonos_async.testing import FakeZonos",
+        "from zonos_async.testing import FakeZonos\n"
+        "import logging\n"
+        "logging.basicConfig(format='APP %(name)s %(message)s')",
+    )
+    result = run("debug", script)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "attempt=1 -> HTTP 200" in line]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("APP zonos_async orderDetail")
 
 
 @pytest.fixture
@@ -66,13 +80,14 @@ def test_the_level_is_set_and_a_handler_added_once(
     assert len(added) == 1
 
 
-def test_an_app_s_own_logging_gets_the_level_but_no_second_handler(
-    library_logger: logging.Logger,
+def test_an_app_s_own_logging_gets_the_level_and_the_added_handler_stays_silent(
+    library_logger: logging.Logger, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert logging.getLogger().handlers  # pytest's capture handler stands for the app's
     _logs.configure_from_environment({"ZONOS_LOG": "warning"})
     assert library_logger.level == logging.WARNING
-    assert not any(isinstance(h, _logs._EnvironmentHandler) for h in library_logger.handlers)
+    library_logger.warning("heard once")
+    assert "heard once" not in capsys.readouterr().err
 
 
 def test_an_unknown_level_is_ignored_with_a_warning(library_logger: logging.Logger) -> None:

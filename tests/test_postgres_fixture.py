@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from _postgres import Cluster, in_ci, require_binaries
+from _postgres import Cluster, in_ci
+from _postgres_fixtures import require_binaries
 
 
 def test_the_cluster_runs_as_an_unprivileged_user(postgres: Cluster) -> None:

@@ -184,6 +184,9 @@ def test_unknown_error_text_is_still_an_api_error() -> None:
         (429, b"slow down", z.RateLimitedError, "rate limited"),
         (500, b"<html>Internal</html>", z.ServerError, "server error"),
         (503, b"", z.ServerError, "server error"),
+        # An {"error": ...} body is Zonos' own only on 200/400 (as docs/errors.md says).
+        (500, b'{"error": "Could not process request"}', z.ServerError, "server error"),
+        (429, b'{"error": "slow down"}', z.RateLimitedError, "rate limited"),
         (404, b"<html>Not Found</html>", z.UnexpectedStatusError, "unexpected status"),
         (302, b"", z.UnexpectedStatusError, "unexpected status"),
         (200, b"<html>proxy login</html>", z.ResponseParseError, "not JSON"),
@@ -267,6 +270,21 @@ def test_bad_order_ids(value: object, said: str) -> None:
 def test_invalid_request_error_is_a_value_error() -> None:
     assert issubclass(z.InvalidRequestError, ValueError)
     assert issubclass(z.InvalidRequestError, z.ZonosError)
+
+
+def test_every_error_has_a_response_attribute() -> None:
+    # ``except ZonosError as e: e.response`` works whatever was raised.
+    assert z.InvalidRequestError("bad").response is None
+    assert z.ZonosConnectionError("down", endpoint="orderDetail").response is None
+
+
+def test_an_order_mismatch_carries_the_answer_it_came_in() -> None:
+    info = z.ResponseInfo("orderDetail", 200, {"content-type": "application/json"}, 0.1)
+    order = protocol.parse_order(load("orderDetail-response-minimal.json"), str, response=info)
+    protocol.check_order_id(order.id, order, STORE)
+    with pytest.raises(z.OrderMismatchError) as caught:
+        protocol.check_order_id("999-1", order, STORE)
+    assert caught.value.response is info
 
 
 @pytest.mark.parametrize(
@@ -462,10 +480,13 @@ def test_a_status_update_counts_as_replayed_only_after_a_lost_answer_and_for_its
 def test_a_merchant_id_counts_as_replayed_only_when_the_order_holds_it() -> None:
     data = load("orderDetail-response-minimal.json")
     data["order"]["merchantOrderId"] = "M-1"
+    data["order"]["orderId"] = "999-0005"  # the same order, written differently
     info = z.ResponseInfo("orderDetail", 200, {}, 0.1)
     stored = protocol.parse_order(data, str, response=info)
     assert protocol.replayed_merchant_order_id("999-5", "M-1", None) is None
     assert protocol.replayed_merchant_order_id("999-5", "M-2", stored) is None
+    # Another order that holds the same merchant id confirms nothing.
+    assert protocol.replayed_merchant_order_id("999-6", "M-1", stored) is None
     result = protocol.replayed_merchant_order_id("999-5", "M-1", stored)
     assert result is not None
     assert (result.replayed, result.response, result.raw) == (True, info, {})

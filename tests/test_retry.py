@@ -211,9 +211,12 @@ async def test_status_already_other_after_lost_answer_is_an_error(
         await zonos.update_vendor_order_status(5, OrderStatus.VENDOR_SHIPMENT_READY)
 
 
-def order_with_merchant_id(merchant_order_id: str | None) -> httpx.Response:
+def order_with_merchant_id(
+    merchant_order_id: str | None, order_id: str = "999-5"
+) -> httpx.Response:
     data = json.loads(MINIMAL)
     data["order"]["merchantOrderId"] = merchant_order_id
+    data["order"]["orderId"] = order_id
     return httpx.Response(200, json=data)
 
 
@@ -239,6 +242,23 @@ async def test_merchant_id_resent_when_read_back_differs(
         ]
     )
     mock.post("/v2/orderDetail").mock(return_value=order_with_merchant_id(None))
+    result = await zonos.update_merchant_order_id(5, "M-1")
+    assert result.replayed is False
+    assert update.call_count == 2
+
+
+async def test_a_read_back_of_another_order_confirms_nothing(
+    zonos: Session, mock: respx.MockRouter
+) -> None:
+    # A connection out of step answers the read-back with another order that happens
+    # to hold the same merchant id: the update is sent again, not taken as landed.
+    update = mock.post("/v1/updateMerchantOrderId").mock(
+        side_effect=[
+            httpx.ReadTimeout("lost"),
+            httpx.Response(200, json={"success": "Updated Order: 5 with new merchantOrderId: M-1"}),
+        ]
+    )
+    mock.post("/v2/orderDetail").mock(return_value=order_with_merchant_id("M-1", "999-6"))
     result = await zonos.update_merchant_order_id(5, "M-1")
     assert result.replayed is False
     assert update.call_count == 2

@@ -6,7 +6,6 @@ import random
 from typing import Any
 
 import anyio
-import attrs
 import pytest
 
 import zonos_async
@@ -148,15 +147,24 @@ async def test_retry_after_wins_over_backoff_and_is_capped() -> None:
 
 @pytest.mark.anyio
 async def test_no_wait_ends_past_the_deadline() -> None:
+    now = [0.0]
     clock = Waits()
-    policy = RetryPolicy(attempts=5, deadline=1.0, wait_initial=50, wait_max=50, sleep=clock.sleep)
-    policy = attrs.evolve(policy, rng=random.Random(0))
-    attempt, told = failing(*(server_error() for _ in range(5)))
+
+    async def sleep(seconds: float) -> None:
+        await clock.sleep(seconds)
+        now[0] += seconds  # the fake clock moves by what was slept
+
+    policy = RetryPolicy(
+        attempts=50, deadline=1.0, wait_initial=0.4, wait_max=0.4,
+        sleep=sleep, clock=lambda: now[0], rng=random.Random(0),
+    )  # fmt: skip
+    attempt, told = failing(*(server_error() for _ in range(50)))
     with pytest.raises(zonos_async.ServerError):
         await call_with_retries(attempt, policy, endpoint="orderDetail")
-    # Each draw is below 50 s; it is slept only if it ends within the 1 s deadline.
-    assert all(wait < 1.0 for wait in clock.waits)
-    assert len(told) == len(clock.waits) + 1
+    # Several waits were slept, together within the deadline; the next would have passed it.
+    assert len(clock.waits) >= 2
+    assert now[0] == sum(clock.waits) < 1.0
+    assert len(told) == len(clock.waits) + 1 < 50
 
 
 @pytest.mark.anyio
@@ -167,3 +175,17 @@ async def test_a_hung_attempt_ends_at_the_deadline() -> None:
 
     with anyio.fail_after(5), pytest.raises(zonos_async.ZonosTimeoutError, match=r"0\.05 s"):
         await call_with_retries(hang, RetryPolicy(deadline=0.05), endpoint="orderDetail")
+
+
+@pytest.mark.anyio
+async def test_the_deadline_error_says_which_attempt_was_cut_off() -> None:
+    async def fails_then_hangs(number: int, maybe_landed: bool) -> str:
+        if number == 1:
+            raise server_error()
+        await anyio.sleep_forever()
+        raise AssertionError("not reached")
+
+    policy = RetryPolicy(deadline=0.05, wait_initial=0, wait_max=0)
+    with anyio.fail_after(5), pytest.raises(zonos_async.ZonosTimeoutError) as info:
+        await call_with_retries(fails_then_hangs, policy, endpoint="orderDetail")
+    assert "(attempt 2 was cut off; attempt 1 failed with: busy)" in str(info.value)

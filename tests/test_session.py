@@ -220,7 +220,7 @@ async def test_transport_failures(
     assert isinstance(error, zonos_async.ZonosTransportError)
     assert "orderDetail for 999-5" in str(error)
     assert type(exc).__name__ in str(error)
-    assert error.__cause__ is None and error.__suppress_context__
+    assert error.__cause__ is None and error.__context__ is None  # no unredacted text attached
 
 
 async def test_server_error_and_garbage(zonos: Session, mock: respx.MockRouter) -> None:

@@ -93,7 +93,7 @@ class _Group(click.Group):
             _error_line(exc.format_message())
             code = exc.exit_code
         except ZonosError as exc:
-            _error_line(str(exc))
+            _error_line(" ".join([str(exc), *getattr(exc, "__notes__", ())]))
             code = 1
         except OSError as exc:
             _error_line(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
@@ -126,7 +126,17 @@ def main(argv: Sequence[str] | None = None) -> None:
 # --- Shared pieces ----------------------------------------------------------------------------
 
 
+_NO_VALIDATE_SECRET = "zonos_async.no_validate_secret"
+
+
 def _credentials(function: F) -> F:
+    function = click.option(
+        "--no-validate-secret",
+        is_flag=True,
+        expose_value=False,
+        callback=lambda ctx, _, value: ctx.meta.__setitem__(_NO_VALIDATE_SECRET, value),
+        help="Send a secret that is not a GUID as it is (Zonos documents a GUID).",
+    )(function)
     function = click.option(
         "--base-url",
         envvar="ZONOS_BASE_URL",
@@ -153,7 +163,8 @@ def _session(store: str | None, secret: str | None, base_url: str) -> Session:
         raise click.UsageError("no store id: pass --store or set ZONOS_STORE_ID")
     if not secret:
         raise click.UsageError("no API secret: pass --secret or set ZONOS_SECRET")
-    return Session(store, secret, base_url=base_url)
+    validate = not click.get_current_context().meta.get(_NO_VALIDATE_SECRET, False)
+    return Session(store, secret, base_url=base_url, validate_secret=validate)
 
 
 def _day(value: datetime | None) -> date | None:

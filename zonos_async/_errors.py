@@ -9,7 +9,7 @@
     │   ├── ZonosTimeoutError
     │   └── ZonosConnectionError
     ├── UnexpectedResponseError                 an answer we cannot use
-    │   ├── UnexpectedStatusError               an HTTP status with no {"error": ...} body
+    │   ├── UnexpectedStatusError               a status other than 200 (or 400 with {"error": ...})
     │   │   ├── RateLimitedError                429
     │   │   └── ServerError                     5xx
     │   ├── ResponseParseError                  not JSON, or not the documented shape
@@ -93,7 +93,15 @@ __all__ = [
 
 
 class ZonosError(Exception):
-    """The root of every error this library raises."""
+    """The root of every error this library raises.
+
+    Attributes:
+        response: The HTTP answer behind the error (status, headers, elapsed
+            time), or ``None`` when there was none: ``except ZonosError as e:
+            e.response`` works for every error.
+    """
+
+    response: ResponseInfo | None = None
 
 
 class InvalidRequestError(ZonosError, ValueError):
@@ -191,9 +199,18 @@ class ResponseTooLargeError(UnexpectedResponseError):
     decompressed); it was not read whole. ``limit`` is that setting."""
 
     def __init__(
-        self, message: str, *, endpoint: str, status_code: int, excerpt: str = "", limit: int
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        status_code: int,
+        excerpt: str = "",
+        limit: int,
+        response: ResponseInfo | None = None,
     ) -> None:
-        super().__init__(message, endpoint=endpoint, status_code=status_code, excerpt=excerpt)
+        super().__init__(
+            message, endpoint=endpoint, status_code=status_code, excerpt=excerpt, response=response
+        )
         self.limit = limit
 
 
@@ -206,9 +223,18 @@ class OrderMismatchError(UnexpectedResponseError):
     """
 
     def __init__(
-        self, message: str, *, endpoint: str, requested: str, received: str, excerpt: str = ""
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        requested: str,
+        received: str,
+        excerpt: str = "",
+        response: ResponseInfo | None = None,
     ) -> None:
-        super().__init__(message, endpoint=endpoint, status_code=200, excerpt=excerpt)
+        super().__init__(
+            message, endpoint=endpoint, status_code=200, excerpt=excerpt, response=response
+        )
         self.requested = requested
         self.received = received
 

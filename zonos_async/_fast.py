@@ -99,7 +99,7 @@ class _Answer:
         encoding = headers.get("transfer-encoding")
         if encoding is not None and encoding.strip().lower() != "chunked":
             raise _Refused(f"a transfer coding we do not speak: {encoding[:40]!r}")
-        self.body = BodyReader(status, headers.get("content-encoding"), self.limit)
+        self.body = BodyReader(status, headers.get("content-encoding"), self.limit, headers)
         length = headers.get("content-length")
         self.body.announce(int(length) if length is not None else None)  # llhttp checked it
         self.until_close = length is None and encoding is None and status not in (204, 304)

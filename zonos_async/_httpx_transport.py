@@ -86,10 +86,12 @@ class HttpxTransport:
     async def _read(self, response: httpx.Response) -> RawResponse:
         headers = response.headers
         if response.is_stream_consumed:  # a mock's answer, built from bytes and decoded already
-            reader = BodyReader(response.status_code, None, self._limit)
+            reader = BodyReader(response.status_code, None, self._limit, headers)
             reader.feed(response.content)
         else:
-            reader = BodyReader(response.status_code, headers.get("content-encoding"), self._limit)
+            reader = BodyReader(
+                response.status_code, headers.get("content-encoding"), self._limit, headers
+            )
             length = headers.get("content-length")
             reader.announce(int(length) if length is not None and length.isdigit() else None)
             async for piece in response.aiter_raw():
@@ -104,12 +106,13 @@ class HttpxTransport:
 def _dropper(extensions: Mapping[str, Any]) -> Callable[[], None] | None:
     """Shut the answer's socket down, so httpcore finds it dead and never reuses it."""
     stream = extensions.get("network_stream")
-    sock: Any = stream.get_extra_info("socket") if stream is not None else None
-    if not hasattr(sock, "shutdown"):  # a socket: asyncio's or trio's
+    if stream is None:  # a mock's answer: no connection
         return None
 
-    def drop() -> None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+    def drop() -> None:  # looked up only when needed: most answers are never dropped
+        sock = stream.get_extra_info("socket")
+        if hasattr(sock, "shutdown"):  # a socket: asyncio's or trio's
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     return drop

@@ -1,9 +1,11 @@
 """``ZONOS_LOG=debug`` (or ``info``, ``warning``, ``error``): the library's logging, without code.
 
 Read once, when ``zonos_async`` is imported. The level is set on the
-``zonos_async`` logger; when the application has configured no logging of its
-own (the root logger has no handler), a handler that writes to stderr is added
-too, so the lines show up. Secrets are redacted in every line either way.
+``zonos_async`` logger, and a handler that writes to stderr is added; that
+handler writes a line only while the application has configured no logging of
+its own (the root logger has no handler), decided line by line, so an app that
+calls ``logging.basicConfig()`` after the import sees each line once, through
+its own handler. Secrets are redacted in every line either way.
 """
 
 from __future__ import annotations
@@ -28,7 +30,11 @@ _LEVELS: Final = {
 
 
 class _EnvironmentHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The handler ``ZONOS_LOG`` added (so a second call does not add another)."""
+    """The handler ``ZONOS_LOG`` added: silent while the root logger has handlers of its own."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not logging.getLogger().handlers:  # else the app's handlers print it already
+            super().emit(record)
 
 
 def configure_from_environment(environ: Mapping[str, str] = os.environ) -> None:
@@ -44,9 +50,7 @@ def configure_from_environment(environ: Mapping[str, str] = os.environ) -> None:
         return
     logger = logging.getLogger(LOGGER_NAME)
     logger.setLevel(level)
-    if logging.getLogger().handlers or any(
-        isinstance(handler, _EnvironmentHandler) for handler in logger.handlers
-    ):
+    if any(isinstance(handler, _EnvironmentHandler) for handler in logger.handlers):
         return
     handler = _EnvironmentHandler()
     handler.setFormatter(logging.Formatter(FORMAT))

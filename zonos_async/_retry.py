@@ -59,7 +59,12 @@ class RetryPolicy:
         wait_exp_base: Each retry's bound grows by this factor.
         retry_after_max: ``Retry-After`` is honoured up to this many seconds.
         sleep: How a wait is waited (``anyio.sleep``); tests pass one that
-            returns at once, or advances a fake clock.
+            returns at once, or one that advances their ``clock``.
+        clock: What time it is, in seconds, for the deadline's sums
+            (``anyio.current_time``). A test passes a fake one that its
+            ``sleep`` advances, so "no wait ends past the deadline" is checked
+            without waiting. An attempt that hangs is still cut off by the
+            event loop's own timer.
         rng: Where the jitter comes from (a ``random.Random``; seed one to
             make the waits reproducible).
 
@@ -80,6 +85,9 @@ class RetryPolicy:
     retry_after_max: float = 30.0
     sleep: Sleep = field(default=anyio.sleep, kw_only=True, eq=False, repr=False)
     rng: random.Random = field(factory=random.Random, kw_only=True, eq=False, repr=False)
+    clock: Callable[[], float] = field(
+        default=anyio.current_time, kw_only=True, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.attempts < 1:
@@ -153,6 +161,11 @@ def classify(error: ZonosError) -> Verdict:
     return Verdict(retry=False)
 
 
+def call_name(endpoint: str, order_id: str | None) -> str:
+    """How messages name a call: ``"orderDetail for 999-1"``, or just the endpoint."""
+    return f"{endpoint} for {order_id}" if order_id else endpoint
+
+
 async def call_with_retries(
     attempt: Callable[[int, bool], Awaitable[T]],
     policy: RetryPolicy,
@@ -168,18 +181,20 @@ async def call_with_retries(
     deadline bounds the whole call, waits included: a wait that would end after
     it is not started, and an attempt still running at it is cancelled.
     """
-    started = anyio.current_time()
+    started = policy.clock()
     deadline = math.inf if policy.deadline is None else policy.deadline
     maybe_landed = False
-    # Equivalent mutants: "" is as false as None, and the loop sets number before anything
-    # can end the call.
-    last_error: ZonosError | None = None  # pragma: no mutate
+    last_error: ZonosError | None = None
+    # Equivalent mutants: the loop sets number before anything can end the call.
     number = 0  # pragma: no mutate
+    running = False  # is an attempt in flight (rather than a wait) when the deadline strikes?
     with anyio.move_on_after(deadline):
         for number in range(1, policy.attempts + 1):
+            running = True
             try:
                 return await attempt(number, maybe_landed)
             except ZonosError as error:
+                running = False
                 verdict = classify(error)
                 if not verdict.retry or number == policy.attempts:
                     raise
@@ -188,17 +203,21 @@ async def call_with_retries(
                     wait = min(verdict.retry_after, policy.retry_after_max)
                 else:
                     wait = policy.backoff(number)
-                elapsed = anyio.current_time() - started
+                elapsed = policy.clock() - started
                 if elapsed + wait >= deadline:
                     raise
                 last_error = error
                 if on_retry is not None:
                     on_retry(RetryDetails(endpoint, order_id, number, wait, elapsed, error))
             await policy.sleep(wait)
-    about = f" for {order_id}" if order_id else ""
-    after = f"; the last attempt failed with: {last_error}" if last_error else ""
+    if running:
+        what = f"attempt {number} was cut off"
+        if last_error is not None:
+            what += f"; attempt {number - 1} failed with: {last_error}"
+    else:
+        what = f"while waiting to retry; attempt {number} failed with: {last_error}"
     raise ZonosTimeoutError(
-        f"{endpoint}{about}: no answer within the {policy.deadline} s deadline "
-        f"({number} attempt(s)){after}",
+        f"{call_name(endpoint, order_id)}: no answer within the {policy.deadline} s deadline "
+        f"({what})",
         endpoint=endpoint,
     )

@@ -29,9 +29,10 @@ from ._errors import (
 )
 from ._fast import FastTransport
 from ._httpx_transport import HttpxTransport
+from ._logs import LOGGER_NAME
 from ._models import Order, OrderNumbersPage, ResponseInfo, UpdateResult
 from ._pacing import RatePacer, Throttle
-from ._retry import RetryDetails, RetryHook, RetryPolicy, call_with_retries
+from ._retry import RetryDetails, RetryHook, RetryPolicy, call_name, call_with_retries
 from ._status import OrderStatus
 from ._transport import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -60,9 +61,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-logger = logging.getLogger("zonos_async")
+logger = logging.getLogger(LOGGER_NAME)
 
-DEFAULT_BASE_URL: Final = protocol.DEFAULT_BASE
+DEFAULT_BASE_URL: Final = protocol.DEFAULT_BASE_URL
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 """Per attempt: 10 s to connect, 30 s to write, to read, or to wait for a pooled connection."""
 DEFAULT_LIMITS: Final = httpx.Limits(
@@ -119,13 +120,16 @@ class Session:
         validate_secret: ``False`` sends a secret that is not a GUID as it is
             (for a Zonos that hands out another form).
         timeout: Per attempt: seconds, or an ``httpx.Timeout``
-            (connect/read/write/pool). ``None`` waits forever.
+            (connect/read/write/pool). ``None``: no limit per attempt; the
+            call's ``retry`` deadline still applies.
         limits: The pool's ``httpx.Limits``.
         client: Your own ``httpx.AsyncClient`` to send through; the session
             then neither configures nor closes it.
         transport: An httpx async transport (``httpx.MockTransport``, respx,
             ``FakeZonos.transport()``) for the session's own client.
-        retry: The :class:`RetryPolicy`, or ``None`` for no retries.
+        retry: The :class:`RetryPolicy`, or ``None`` for one attempt only
+            (``RetryPolicy.never()``: still within a 60 s deadline; pass
+            ``RetryPolicy.never(deadline=None)`` for none).
         on_retry: Called with a :class:`RetryDetails` before each retry's wait.
         max_concurrency: At most this many requests in flight; more wait their
             turn (default: the pool's ``max_connections``, so the pool never
@@ -356,15 +360,7 @@ class Session:
         endpoint, full_id = protocol.ORDER_DETAIL, fields.get("orderId")
 
         async def attempt(number: int, maybe_landed: bool) -> Order:
-            data, response = await self._send(endpoint, fields, full_id, timeout, number)
-            order = protocol.parse_order(data, self._credentials.redact, response=response)
-            if full_id is not None:
-                try:
-                    protocol.check_order_id(full_id, order, self.store)
-                except OrderMismatchError:
-                    drop_last_connection()  # out of step with its requests: never reused
-                    raise
-            return order
+            return await self._fetch_order(fields, full_id, timeout, number)
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
 
@@ -450,13 +446,28 @@ class Session:
 
         return await self._with_retries(endpoint, full_id, retry, attempt)
 
+    async def _fetch_order(
+        self,
+        fields: Mapping[str, Any],
+        order_id: str | None,
+        timeout: TimeoutTypes | Unset,
+        attempt: int,
+    ) -> Order:
+        """One ``orderDetail`` attempt: the order, checked to be the one asked for."""
+        data, response = await self._send(protocol.ORDER_DETAIL, fields, order_id, timeout, attempt)
+        order = protocol.parse_order(data, self._credentials.redact, response=response)
+        if order_id is not None:
+            try:
+                protocol.check_order_id(order_id, order, self.store)
+            except OrderMismatchError:
+                drop_last_connection()  # out of step with its requests: never reused
+                raise
+        return order
+
     async def _read_back(self, order_id: str, timeout: TimeoutTypes | Unset) -> Order | None:
         """Read an order back after an update whose answer was lost; ``None`` if that fails too."""
         try:
-            data, response = await self._send(
-                protocol.ORDER_DETAIL, {"orderId": order_id}, order_id, timeout, 0
-            )
-            return protocol.parse_order(data, self._credentials.redact, response=response)
+            return await self._fetch_order({"orderId": order_id}, order_id, timeout, 0)
         except ZonosError:
             return None
 
@@ -477,9 +488,8 @@ class Session:
 
     def _retrying(self, details: RetryDetails) -> None:
         logger.info(
-            "retrying %s%s in %.2f s after attempt %d failed: %s",
-            details.endpoint,
-            f" for {details.order_id}" if details.order_id else "",
+            "retrying %s in %.2f s after attempt %d failed: %s",
+            call_name(details.endpoint, details.order_id),
             details.wait,
             details.attempt,
             details.error,
@@ -504,17 +514,22 @@ class Session:
         throttle = self._throttle
         assert throttle is not None
         await throttle.acquire()
+        failure: TransportFailure | None = None
         try:
             started = time.perf_counter()
             try:
                 raw = await backend.post(
                     self._base_url + endpoint.path, content, self._headers, attempt_timeout
                 )
-            except TransportFailure as failure:
-                self._log(endpoint, order_id, attempt, failure.kind, started)
-                raise self._transport_error(endpoint, order_id, failure) from None
+            except TransportFailure as caught:
+                failure = caught
         finally:
             throttle.release()
+        if failure is not None:
+            # Raised out here, not in the except: the failure's unredacted text must not
+            # ride along as the error's __context__.
+            self._log(endpoint, order_id, attempt, failure.kind, started)
+            raise self._transport_error(endpoint, order_id, failure, started)
         self._log(endpoint, order_id, attempt, f"HTTP {raw.status_code}", started)
         response = ResponseInfo(
             endpoint.name, raw.status_code, raw.headers, time.perf_counter() - started
@@ -569,15 +584,21 @@ class Session:
             )  # fmt: skip
 
     def _transport_error(
-        self, endpoint: protocol.Endpoint, order_id: str | None, failure: TransportFailure
+        self,
+        endpoint: protocol.Endpoint,
+        order_id: str | None,
+        failure: TransportFailure,
+        started: float,
     ) -> ZonosError:
         detail = self._credentials.redact(failure.detail) or failure.kind
-        about = f" for {order_id}" if order_id else ""
-        message = f"{endpoint.name}{about}: {failure.kind}: {detail}"
+        message = f"{call_name(endpoint.name, order_id)}: {failure.kind}: {detail}"
         if isinstance(failure, ResponseTooLarge):
+            response = ResponseInfo(
+                endpoint.name, failure.status_code, failure.headers, time.perf_counter() - started
+            )
             return ResponseTooLargeError(
                 message, endpoint=endpoint.name, status_code=failure.status_code,
-                limit=failure.limit,
+                limit=failure.limit, response=response,
             )  # fmt: skip
         cls = ZonosTimeoutError if failure.timed_out else ZonosConnectionError
         return cls(message, endpoint=endpoint.name, request_sent=failure.sent)

@@ -84,10 +84,18 @@ class TransportFailure(Exception):
 class ResponseTooLarge(TransportFailure):
     """The answer (announced, read, or decompressed) is larger than the session allows."""
 
-    def __init__(self, *, status_code: int, limit: int, detail: str) -> None:
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        limit: int,
+        detail: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(timed_out=False, kind="ResponseTooLarge", detail=detail)
         self.status_code = status_code
         self.limit = limit
+        self.headers: Mapping[str, str] = headers or {}
 
 
 _STEP: Final = 64 * 1024
@@ -96,11 +104,20 @@ _STEP: Final = 64 * 1024
 class BodyReader:
     """Collects a body piece by piece, decompressing gzip, never holding more than ``limit``."""
 
-    __slots__ = ("_decompressor", "_encoding", "_limit", "_parts", "_raw", "_size", "_status")
+    __slots__ = (
+        "_decompressor", "_encoding", "_headers", "_limit", "_parts", "_raw", "_size", "_status",
+    )  # fmt: skip
 
-    def __init__(self, status_code: int, content_encoding: str | None, limit: int) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        content_encoding: str | None,
+        limit: int,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         encoding = (content_encoding or "identity").strip().lower()
         self._status, self._limit, self._encoding = status_code, limit, encoding
+        self._headers = headers  # for the error, should the answer be too large
         self._parts: list[bytes] = []
         self._size = self._raw = 0
         self._decompressor: zlib._Decompress | None = None
@@ -152,6 +169,7 @@ class BodyReader:
             status_code=self._status,
             limit=self._limit,
             detail=f"{what} than the limit of {self._limit:,} bytes (max_response_bytes)",
+            headers=self._headers,
         )
 
     def _bad_encoding(self, why: str) -> None:

@@ -12,7 +12,7 @@ double)::
     fields = protocol.order_detail_fields(credentials.store, "999-99991", None)
     endpoint = protocol.ORDER_DETAIL
     answer = httpx.post(
-        protocol.DEFAULT_BASE + endpoint.path,
+        protocol.DEFAULT_BASE_URL + endpoint.path,
         content=protocol.encode(credentials, fields),
         headers=protocol.HEADERS,
     )
@@ -28,9 +28,11 @@ models. The replay rules (``replayed_status_update``,
 ``replayed_merchant_order_id``) say when a retried update counts as done.
 
 Reading an answer, in order: 406/415 are header problems; a JSON object with an
-``error`` key is a Zonos error whatever the status (v1 says 200, v2 says 400);
-any other non-200 status is unexpected; a 200 must be a JSON object of the
-documented shape.
+``error`` key is a Zonos error when the status is one Zonos documents for its
+errors (v1 says 200, v2 says 400); any other non-200 status is unexpected,
+whatever its body (a 5xx is a ``ServerError`` even with ``{"error": ...}``: it
+may come from a proxy, and it keeps a server failure's retries); a 200 must be a
+JSON object of the documented shape.
 """
 
 from __future__ import annotations
@@ -68,13 +70,14 @@ from ._status import OrderStatus
 
 __all__ = [
     "Credentials",
-    "DEFAULT_BASE",
+    "DEFAULT_BASE_URL",
     "DateTypes",
     "ENDPOINTS",
     "Endpoint",
     "HEADERS",
     "ORDER_DETAIL",
     "ORDER_NUMBERS",
+    "Redact",
     "UPDATE_MERCHANT_ORDER_ID",
     "UPDATE_VENDOR_ORDER_STATUS",
     "api_error",
@@ -96,6 +99,7 @@ __all__ = [
 
 T = TypeVar("T")
 Redact = Callable[[str], str]
+"""What hides the secret in text shown or logged: ``Credentials.redact``, or ``str`` for none."""
 
 EXCERPT_LENGTH: Final = 200
 
@@ -108,7 +112,7 @@ class Endpoint:
     path: str
 
 
-DEFAULT_BASE: Final = "https://api.iglobalstores.com"
+DEFAULT_BASE_URL: Final = "https://api.iglobalstores.com"
 
 ORDER_NUMBERS: Final = Endpoint("orderNumbers", "/v1/orderNumbers")
 ORDER_DETAIL: Final = Endpoint("orderDetail", "/v2/orderDetail")
@@ -476,16 +480,21 @@ def check_order_id(requested: str, order: Order, store: int) -> None:
     ``requested`` is the normalised id that was asked for; the answer's id is
     normalised the same way, so ``"999-0042"`` matches ``"999-42"``.
     """
+    if not _is_order(requested, order, store):
+        raise OrderMismatchError(
+            f"orderDetail for {requested}: the answer is about order {order.id!r}",
+            endpoint=ORDER_DETAIL.name, requested=requested, received=order.id,
+            response=order.response,
+        )  # fmt: skip
+
+
+def _is_order(requested: str, order: Order, store: int) -> bool:
     try:
         received = normalize_order_id(order.id, store)
     except InvalidRequestError:
         # Equivalent mutant (None): an id that does not normalise never equals the one asked for.
         received = order.id  # pragma: no mutate
-    if received != requested:
-        raise OrderMismatchError(
-            f"orderDetail for {requested}: the answer is about order {order.id!r}",
-            endpoint=ORDER_DETAIL.name, requested=requested, received=order.id,
-        )  # fmt: skip
+    return received == requested
 
 
 def parse_update(
@@ -532,10 +541,15 @@ def replayed_merchant_order_id(
 ) -> UpdateResult | None:
     """Success, if the order read back after a lost answer holds the merchant order id sent.
 
-    ``stored`` is that order (``None`` if it could not be read). ``None`` means send the
-    update (again).
+    ``order_id`` is the full id the update was for (``"999-45678"``); ``stored`` is
+    the order read back (``None`` if it could not be read). ``None`` means send the
+    update (again): also when ``stored`` is another order, as a connection out of
+    step with its requests could give.
     """
     if stored is None or stored.merchant_order_id != wanted:
+        return None
+    store = int(order_id.partition("-")[0])
+    if not _is_order(order_id, stored, store):
         return None
     return UpdateResult(
         order_id,

@@ -36,7 +36,7 @@ def test_ci_runs_the_oldest_and_the_newest() -> None:
 
 
 def test_httpcore2_is_only_asked_for_where_it_installs() -> None:
-    """httpcore2 needs Python 3.11: on 3.10, the trio and test extras leave it out."""
+    """httpcore2 needs Python 3.11: no extra may ask for it on 3.10 (none asks for it now)."""
     wanted = [
         Requirement(line)
         for line in META.get_all("Requires-Dist") or []

@@ -78,3 +78,14 @@ def test_every_page_in_the_nav_exists_and_every_page_is_in_the_nav() -> None:
     nav = re.findall(r"^  - [^:\n]+: (\S+\.md)$", config, re.MULTILINE)
     assert nav[0] == "index.md"
     assert sorted(nav) == sorted(page.name for page in DOCS.glob("*.md"))
+
+
+def test_no_page_promises_that_a_timeout_of_none_waits_forever() -> None:
+    # retry=None is RetryPolicy.never(): one attempt, still under a deadline.
+    page = (DOCS / "errors.md").read_text()
+    deadline = zonos_async.RetryPolicy.never().deadline
+    assert deadline is not None
+    for text in (page, zonos_async.Session.__doc__ or ""):
+        assert "waits forever" not in text
+    assert f"still bounded by a {deadline:g} s deadline" in page
+    assert f"still within a {deadline:g} s deadline" in (zonos_async.Session.__doc__ or "")

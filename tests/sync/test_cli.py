@@ -201,3 +201,21 @@ def test_the_same_commands_on_postgresql(
     out = tmp_path / "orders.jsonl"
     assert run("export", "--db", postgres_url, "--out", str(out)).exit_code == 0
     assert len(out.read_text().splitlines()) == 60
+
+
+def test_a_secret_that_is_not_a_guid_is_refused_unless_the_user_opts_out(
+    served: tuple[FakeZonos, list[str]], tmp_path: Path
+) -> None:
+    fake, credentials = served
+    odd = [*credentials[:3], "not-a-guid", *credentials[4:]]
+    order_id = fake.order_ids()[0]
+    calls = len(fake.calls)
+    refused = run("order", order_id, *odd)
+    assert refused.exit_code == 1
+    assert "secret is not a GUID" in one_error_line(refused)
+    assert len(fake.calls) == calls  # refused before anything was sent
+    sent = run("order", order_id, *odd, "--no-validate-secret")
+    assert sent.exit_code == 1
+    assert "Invalid security credentials" in one_error_line(sent)  # Zonos' own answer
+    assert "secret is not a GUID" not in sent.stderr
+    assert len(fake.calls) == calls + 1

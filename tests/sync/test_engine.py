@@ -309,3 +309,17 @@ async def test_zonos_days_that_begin_at_seven_utc_lose_nothing(tmp_path: Path) -
     assert result.new == 4
     assert set(early) | {yesterday_early} <= set(stored_statuses(db))
     assert stored_statuses(db) == zonos_statuses(fake)
+
+
+async def test_the_first_runs_since_given_again_re_lists_nothing_but_an_earlier_one_does(
+    tmp_path: Path,
+) -> None:
+    fake, db = FakeZonos(clock=fake_at().clock), tmp_path / "orders.db"
+    for day in range(30):  # all final: only the trailing window is listed again
+        fake.add_order(placed_at=NOW - timedelta(days=day), status="VENDOR_END_OF_DAY_COMPLETE")
+    async with store_at(db) as store:
+        first = await run_sync(fake, store, since=SINCE)
+        same = await run_sync(fake, store, since=SINCE)  # the cron line keeps --since
+        earlier = await run_sync(fake, store, since=SINCE - timedelta(days=14))
+    assert first.windows > 1 and same.windows == 1
+    assert earlier.windows > first.windows

@@ -37,7 +37,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from attrs import define, frozen
 
-from .._errors import InvalidRequestError
+from .._errors import InvalidRequestError, ZonosError
 from .._models import OrderSummary
 from .._status import OrderStatus
 from ._model import (
@@ -262,6 +262,8 @@ class _Run:
         self._acked = 0
         self._open_orders = 0
         self._beyond_horizon = 0
+        self._first_day = date.min
+        self._backfill_from: date | None = None
 
     @property
     def stats(self) -> SyncStats:
@@ -288,6 +290,10 @@ class _Run:
                 f"store {self._store_id} was never synced into this database: "
                 "give since (--since YYYY-MM-DD) for its first run"
             )
+        # since re-lists from there only when it is new: the first run, or earlier (a backfill);
+        # the cron line's unchanged --since is the same day and changes nothing.
+        backfill = self._since is not None and (state is None or self._since < state.since)
+        self._backfill_from = self._since if backfill else None
         await store.migrate()
         started = self._now()
         state = await store.acquire(
@@ -361,9 +367,12 @@ class _Run:
         facts = await self._store.plan_facts(self._store_id, horizon=today - self._horizon)
         self._beyond_horizon = facts.beyond_horizon
         start = facts.newest_day - self._trailing if facts.newest_day else state.since
-        if self._since is not None:
-            start = min(start, self._since)
+        if self._backfill_from is not None:
+            start = min(start, self._backfill_from)
         start = max(start, state.since)
+        self._first_day = state.since  # orders placed (UTC) before it are not the store's
+        if start == state.since:  # listing from the store's first day: a Zonos day may begin
+            start -= timedelta(days=1)  # hours after midnight UTC, so list the day before too
         windows = plan_windows(
             start=start, today=today, open_days=facts.open_days, window_days=self._window_days
         )
@@ -395,7 +404,11 @@ class _Run:
                     through_date=window.end,
                     statuses=True,
                 )
-                fresh = list({summary.id: summary for summary in page.orders}.values())
+                fresh = [
+                    summary
+                    for summary in {s.id: s for s in page.orders}.values()
+                    if summary.placed_at.astimezone(timezone.utc).date() >= self._first_day
+                ]
                 counters.listed += len(fresh)
                 held = await self._store.held(self._store_id, [s.id for s in fresh])
                 wanted = [summary for summary in fresh if _needs_fetch(summary, held)]
@@ -416,7 +429,12 @@ class _Run:
     ) -> None:
         async with ids_rx, out_tx:
             async for summary in ids_rx:
-                order = await self._session.order_detail(summary.id)
+                try:
+                    order = await self._session.order_detail(summary.id)
+                except ZonosError as exc:  # keep its type; say which order it was
+                    notes = [*getattr(exc, "__notes__", ()), f"(order {summary.id})"]
+                    exc.__notes__ = notes  # type: ignore[attr-defined,unused-ignore]  # add_note: 3.11+
+                    raise
                 self._counters.fetched += 1
                 await out_tx.send(Fetched(summary, order))
 
@@ -473,8 +491,11 @@ def _needs_fetch(summary: OrderSummary, held: Mapping[str, Held]) -> bool:
         return True
     if summary.status is None:
         return False
-    return known.status != str(summary.status) or (known.merchant_order_id or None) != (
-        summary.merchant_order_id or None
+    listed_date = summary.status_changed_at
+    return (
+        known.status != str(summary.status)
+        or (known.merchant_order_id or None) != (summary.merchant_order_id or None)
+        or (listed_date is not None and known.status_date != listed_date)
     )
 
 

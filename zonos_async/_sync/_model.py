@@ -112,6 +112,7 @@ class Held:
 
     status: str
     merchant_order_id: str | None
+    status_date: datetime | None = None
 
 
 @frozen

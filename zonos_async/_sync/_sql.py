@@ -143,6 +143,8 @@ def _tune_sqlite(engine: Engine) -> None:
 
 
 def _describe(exc: BaseException) -> str:
+    if getattr(exc, "connection_invalidated", False):
+        return "the connection to the database was lost"
     original = getattr(exc, "orig", None) or exc
     text = str(original).strip().splitlines()[0] if str(original).strip() else ""
     return f"{type(original).__name__}: {text}" if text else type(original).__name__
@@ -465,13 +467,18 @@ class SqlStore:
             found: dict[str, Held] = {}
             for start in range(0, len(order_ids), _CHUNK):
                 rows = connection.execute(
-                    select(orders.c.order_id, orders.c.status, orders.c.merchant_order_id).where(
+                    select(
+                        orders.c.order_id,
+                        orders.c.status,
+                        orders.c.merchant_order_id,
+                        orders.c.status_date,
+                    ).where(
                         orders.c.store == store,
                         orders.c.order_id.in_(order_ids[start : start + _CHUNK]),
                     )
                 )
-                for order_id, status, merchant_order_id in rows:
-                    found[order_id] = Held(status, merchant_order_id)
+                for order_id, status, merchant_order_id, status_date in rows:
+                    found[order_id] = Held(status, merchant_order_id, status_date)
             return found
 
         if not order_ids:
@@ -607,15 +614,16 @@ class SqlStore:
                 delivered_through=delivered_through,
             )
             ids = [row["order_id"] for row in rows]
-            stored: dict[str, tuple[str, str]] = {}
+            stored: dict[str, tuple[str, str, datetime | None]] = {}
+            columns = (t.orders.c.order_id, t.orders.c.status, t.orders.c.order_json)
             for start in range(0, len(ids), _CHUNK):
-                for order_id, status, text in connection.execute(
-                    select(t.orders.c.order_id, t.orders.c.status, t.orders.c.order_json).where(
+                for order_id, status, text, status_date in connection.execute(
+                    select(*columns, t.orders.c.status_date).where(
                         t.orders.c.store == store,
                         t.orders.c.order_id.in_(ids[start : start + _CHUNK]),
                     )
                 ):
-                    stored[order_id] = (status, text)
+                    stored[order_id] = (status, text, status_date)
             inserts: list[dict[str, Any]] = []
             history: list[dict[str, Any]] = []
             counts = {"new": 0, "status": 0, "detail": 0, "same": 0}
@@ -631,6 +639,16 @@ class SqlStore:
                     kind, old_status = "detail", before[0]
                 else:
                     counts["same"] += 1
+                    if row["status_date"] is not None and row["status_date"] != before[2]:
+                        # Zonos' date for a status already stored (first stored without one,
+                        # because the status moved between the listing and the detail)
+                        connection.execute(
+                            update(t.orders)
+                            .where(
+                                t.orders.c.store == store, t.orders.c.order_id == row["order_id"]
+                            )
+                            .values(status_date=row["status_date"])
+                        )
                     continue
                 counts[kind] += 1
                 if kind != "new":
@@ -692,6 +710,14 @@ def _row(store: int, item: Fetched, now: datetime) -> dict[str, Any]:
     except (ValueError, TypeError) as exc:
         raise StoreError(f"order {order.id}: the store cannot take it: {exc}") from exc
     placed = summary.placed_at.astimezone(timezone.utc)
+    for name, value in (
+        ("order id", order.id),
+        ("reference id", order.reference_id),
+        ("merchant order id", order.merchant_order_id),
+        ("status", str(order.status)),
+    ):
+        if value is not None and "\x00" in value:  # PostgreSQL text cannot hold one
+            raise StoreError(f"order {order.id}: the store cannot take it: a NUL in its {name}")
     return {
         "store": store,
         "order_id": order.id,

@@ -1,0 +1,114 @@
+"""One sync process: ``zonos_async.sync`` of the fake's orders into a store of record, timed and
+RSS-sampled.
+
+    python -m benchmarks._sync_driver '{"base_url": "http://127.0.0.1:8080", "db": "/tmp/o.db",
+                                        "since_days": 101, "concurrency": 32, "expect": 100000}'
+
+The job is what ``zonos-async sync`` does: a default ``Session`` and ``SqlStore.open(db)``, one
+``sync`` run from ``since_days`` ago. Afterwards it checks the store holds ``expect`` orders (when
+given), so a broken sync fails loudly instead of looking fast. It prints one JSON line: the
+run's own counts (``windows`` = ``orderNumbers`` calls, ``fetched`` = ``orderDetail`` calls), wall
+and CPU seconds, and memory.
+
+Memory: ``baseline`` is VmRSS just before the run (after the imports, opening the session and the
+store, which creates the tables, and one warm-up listing call). ``peak`` is the kernel's
+high-water mark (VmHWM), reset at the baseline through ``/proc/self/clear_refs``, so it sees
+peaks inside blocking code and worker threads too; where that reset is refused, the highest
+10 ms sample.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import sys
+import time
+from contextlib import suppress
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Final
+
+import zonos_async
+from benchmarks._common import SECRET, STORE
+from zonos_async import SqlStore, sync
+
+__all__ = ["main"]
+
+SAMPLE_S: Final = 0.010
+_PAGE: Final = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_bytes() -> int:
+    """Resident set size now (second field of /proc/self/statm, in pages)."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * _PAGE
+
+
+def _status_kb(name: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(name + ":"):
+            return int(line.split()[1])
+    raise LookupError(name)
+
+
+def _reset_peak() -> bool:
+    """Reset VmHWM to the current RSS (Linux >= 4.0); False where that is not allowed."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return _status_kb("VmHWM") * 1024 <= rss_bytes() + 4 * _PAGE
+    except (OSError, LookupError):
+        return False
+
+
+async def _sample(peak: list[int]) -> None:
+    while True:
+        peak[0] = max(peak[0], rss_bytes())
+        await asyncio.sleep(SAMPLE_S)
+
+
+async def _run(spec: dict[str, Any]) -> dict[str, Any]:
+    today = datetime.now(timezone.utc).date()
+    since_days = spec.get("since_days")  # None: a later run, as cron runs it after the first
+    since = None if since_days is None else today - timedelta(days=int(since_days))
+    result: dict[str, Any] = {"rss_start": rss_bytes()}
+    async with (
+        zonos_async.Session(store=STORE, secret=SECRET, base_url=spec["base_url"]) as zonos,
+        SqlStore.open(spec["db"]) as store,
+    ):
+        await zonos.order_numbers(since_date=today, through_date=today)  # warm-up
+        gc.collect()
+        peak = [rss_bytes()]
+        sampling = asyncio.create_task(_sample(peak))
+        await asyncio.sleep(0)
+        result["rss_baseline"] = peak[0] = rss_bytes()
+        exact_peak = _reset_peak()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        run = await sync(zonos, store, since=since, concurrency=int(spec["concurrency"]))
+        result["wall"] = time.perf_counter() - wall0
+        result["cpu"] = time.process_time() - cpu0
+        peak[0] = max(peak[0], rss_bytes())
+        sampling.cancel()
+        with suppress(asyncio.CancelledError):
+            await sampling
+        hwm = _status_kb("VmHWM") * 1024 if exact_peak else 0
+        result["rss_peak"] = max(hwm, peak[0])
+        result["peak_source"] = "VmHWM" if exact_peak else "10 ms samples"
+        summary = next((one for one in await store.summaries() if one.store == STORE), None)
+        held = sum(summary.by_status.values()) if summary is not None else 0
+    result.update(run.to_json())
+    result["held"] = held
+    expect = spec.get("expect")
+    if expect is not None and held != expect:
+        raise SystemExit(f"the sync is wrong: {expect:,} orders seeded, {held:,} held")
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    result = asyncio.run(_run(json.loads(args[0])))
+    print(json.dumps(result, default=str), flush=True)
+
+
+if __name__ == "__main__":
+    main()
