@@ -7,11 +7,24 @@ import json
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
-from sync_support import NOW, fake_at, rows, run_sync, store_at
+from anyio.abc import TaskGroup
+from sync_support import NOW, fake_at, rows, run_sync, session_for, store_at
 
-from zonos_async import FINAL_STATUSES, Change, InvalidRequestError, OrderStatus, sync_changes
+from zonos_async import (
+    FINAL_STATUSES,
+    Change,
+    InvalidRequestError,
+    OrderStatus,
+    SqlStore,
+    StoreError,
+    sync,
+    sync_changes,
+)
+from zonos_async._sync import _engine
 from zonos_async._sync._json import loads_exact
 from zonos_async.testing import FakeZonos
 
@@ -323,3 +336,54 @@ async def test_the_first_runs_since_given_again_re_lists_nothing_but_an_earlier_
         earlier = await run_sync(fake, store, since=SINCE - timedelta(days=14))
     assert first.windows > 1 and same.windows == 1
     assert earlier.windows > first.windows
+
+
+class FullDisk:
+    """A real store whose writes fail as on a full disk, and whose lease release never answers."""
+
+    def __init__(self, store: SqlStore, answer: anyio.Event) -> None:
+        self._store = store
+        self._answer = answer
+        self.releases = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def write(self, *args: Any, **kwargs: Any) -> tuple[int, int, int, int]:
+        await anyio.sleep(0.05)  # the listing and the detail calls go on meanwhile
+        raise StoreError("the store failed (sqlite): OperationalError: database or disk is full")
+
+    async def release(self, *args: Any, **kwargs: Any) -> None:
+        self.releases += 1
+        await self._answer.wait()
+
+
+async def test_a_failed_write_ends_the_run_even_if_the_store_never_answers_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer's error cancels the listing and the detail calls, and the lease's release
+    (shielded, so that an interrupted run still hands it back) gives up instead of waiting
+    for a disk that never answers: the run ends with the write's error."""
+    monkeypatch.setattr(_engine, "_RELEASE_SECONDS", 0.1)
+    fake, answer = fake_at(orders=600), anyio.Event()
+    raised: list[BaseException] = []
+    async with store_at(tmp_path / "orders.db") as real, session_for(fake) as session:
+        store = FullDisk(real, answer)
+
+        async def run(tg: TaskGroup) -> None:
+            try:
+                await sync(session, store, since=SINCE, clock=fake.clock.now, concurrency=8)
+            except StoreError as exc:
+                raised.append(exc)
+            tg.cancel_scope.cancel()
+
+        async def watchdog() -> None:  # before the fix, the run waited for this forever
+            await anyio.sleep(30)
+            answer.set()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run, tg)
+            tg.start_soon(watchdog)
+    assert not answer.is_set(), "the run waited for the store's answer"
+    assert store.releases == 1
+    assert len(raised) == 1 and "disk is full" in str(raised[0])

@@ -72,6 +72,7 @@ DEFAULT_HORIZON_DAYS: Final = 60
 DEFAULT_LEASE_SECONDS: Final = 30.0
 _BATCH: Final = 256  # orders per write transaction at most
 _CHANGES_PAGE: Final = 500
+_RELEASE_SECONDS: Final = 10.0  # the lease's release after a run, at most
 
 OnChange = Callable[[Change], "Awaitable[None] | None"]
 """Your callback for each change; the change counts as delivered when it returns."""
@@ -323,8 +324,11 @@ class _Run:
                 raise error from None
             raise
         finally:
-            with anyio.CancelScope(shield=True):
-                with suppress(Exception):  # then the lease expires by itself
+            # Shielded (an interrupted run still hands the lease back) but bounded: on a full
+            # disk or a dead server the release may never answer, and the run must still end
+            # with its own error. Unreleased, the lease expires by itself.
+            with anyio.move_on_after(_RELEASE_SECONDS, shield=True):
+                with suppress(Exception):
                     await store.release(
                         self._store_id,
                         self._holder,

@@ -68,6 +68,7 @@ _CHUNK: Final = 500  # ids per IN (...) query: well under every backend's parame
 _PG_MIGRATION_LOCK: Final = 0x5A6F6E6F  # "Zono": serialises first runs creating the schema
 _WRITES: Final = "zonos_writes"
 _FINAL: Final = tuple(sorted(str(status) for status in FINAL_STATUSES))
+_CLOSE_SECONDS: Final = 10.0  # closing the engine's connections, at most
 
 T = TypeVar("T")
 
@@ -244,7 +245,8 @@ class SqlStore:
         """Dispose of the engine if :meth:`open` made it."""
         if not self._owned:
             return
-        with anyio.CancelScope(shield=True):
+        # Shielded but bounded: a connection on a failed disk or server may never close.
+        with anyio.move_on_after(_CLOSE_SECONDS, shield=True):
             if isinstance(self._engine, AsyncEngine):
                 await self._engine.dispose()
             else:
@@ -252,9 +254,11 @@ class SqlStore:
 
     # --- Running a transaction -----------------------------------------------------------
 
-    async def _run(self, operation: Callable[[Connection], T], *, write: bool = True) -> T:
+    async def _run(
+        self, operation: Callable[[Connection], T], *, write: bool = True, shield: bool = True
+    ) -> T:
         try:
-            if write:
+            if write and shield:
                 with anyio.CancelScope(shield=True):
                     return await self._transaction(operation, write)
             return await self._transaction(operation, write)
@@ -429,7 +433,9 @@ class SqlStore:
                 )
             )
 
-        await self._run(operation)
+        # Not shielded here: the sync bounds it (a failed disk may never answer), and the
+        # lease expires by itself if this is cancelled.
+        await self._run(operation, shield=False)
 
     # --- Reading -------------------------------------------------------------------------
 
