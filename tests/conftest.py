@@ -3,11 +3,13 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import socket
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from _postgres_fixtures import postgres, postgres_url  # noqa: F401 - a throwaway PostgreSQL
 
@@ -118,3 +120,16 @@ def order_answer(request: Any, name: str = "orderDetail-response-minimal.json") 
     asked = json.loads(request.content).get("orderId")  # by referenceId: the fixture's order
     data["order"]["orderId"] = asked or data["order"]["orderId"]
     return httpx.Response(200, content=json.dumps(data, default=str).encode())
+
+
+async def no_wait(seconds: float) -> None:
+    """A retry policy's ``sleep=``: waits are reported to the hook, not slept."""
+    await anyio.lowlevel.checkpoint()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (a refused connection)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

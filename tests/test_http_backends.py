@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
-from conftest import SECRET
+from conftest import SECRET, free_port
 
 import zonos_async
 from zonos_async import OrderStatus, Session
@@ -85,13 +84,6 @@ async def test_a_small_response_limit_is_the_sessions_own() -> None:
 async def test_a_bad_response_limit_is_refused(limit: Any) -> None:
     with pytest.raises(zonos_async.InvalidRequestError):
         Session(999, SECRET, max_response_bytes=limit)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.mark.parametrize("kind", TRANSPORTS)

@@ -338,6 +338,7 @@ def test_another_order_in_the_answer_is_refused(answered: str) -> None:
         (404, b"", UnexpectedStatusError, "orderDetail: HTTP 404: unexpected status: ''"),
         (200, b"<html>", ResponseParseError,
          "orderDetail: HTTP 200: the answer is not JSON: '<html>'"),
+        (200, b"", ResponseParseError, "orderDetail: HTTP 200: the answer is an empty body: ''"),
         (200, b"[1]", ResponseParseError,
          "orderDetail: HTTP 200: the answer is JSON list, not an object: '[1]'"),
     ],

@@ -11,17 +11,12 @@ import httpx
 import pytest
 import pytest_asyncio
 import respx
-from conftest import BASE, SECRET, STORE, order_answer, raw
+from conftest import BASE, SECRET, STORE, no_wait, order_answer, raw
 
 import zonos_async
 from zonos_async import OrderStatus, RetryDetails, RetryPolicy, Session
 
 pytestmark = pytest.mark.asyncio
-
-
-async def no_wait(seconds: float) -> None:
-    """The retries' waits are reported to the hook, not slept: these tests never wait."""
-    await anyio.lowlevel.checkpoint()
 
 
 FAST = RetryPolicy(attempts=4, deadline=10, wait_initial=0.001, wait_max=0.002, sleep=no_wait)

@@ -97,9 +97,9 @@ async def test_a_policy_without_a_deadline_retries_and_tells_the_hook_the_time()
 @pytest.mark.parametrize(
     ("order_id", "failures", "message"),
     [
-        (None, 0, f"{E}: no answer within the 0.05 s deadline (1 attempt(s))"),
-        ("999-1", 1, f"{E} for 999-1: no answer within the 0.05 s deadline (2 attempt(s)); "
-         f"the last attempt failed with: {E}: HTTP 503: down"),
+        (None, 0, f"{E}: no answer within the 0.05 s deadline (attempt 1 was cut off)"),
+        ("999-1", 1, f"{E} for 999-1: no answer within the 0.05 s deadline (attempt 2 was cut "
+         f"off; attempt 1 failed with: {E}: HTTP 503: down)"),
     ],
 )  # fmt: skip
 async def test_a_call_cut_at_the_deadline_says_what_it_tried(

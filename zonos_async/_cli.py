@@ -164,7 +164,11 @@ def _session(store: str | None, secret: str | None, base_url: str) -> Session:
     if not secret:
         raise click.UsageError("no API secret: pass --secret or set ZONOS_SECRET")
     validate = not click.get_current_context().meta.get(_NO_VALIDATE_SECRET, False)
-    return Session(store, secret, base_url=base_url, validate_secret=validate)
+    try:
+        return Session(store, secret, base_url=base_url, validate_secret=validate)
+    except InvalidRequestError as exc:  # a bad argument like any other: exit 2, nothing created
+        hint = str(exc).replace("validate_secret=False", "--no-validate-secret")
+        raise click.UsageError(hint) from None
 
 
 def _day(value: datetime | None) -> date | None:

@@ -184,9 +184,8 @@ async def call_with_retries(
     started = policy.clock()
     deadline = math.inf if policy.deadline is None else policy.deadline
     maybe_landed = False
-    # Equivalent mutants: "" is as false as None, and the loop sets number before anything
-    # can end the call.
-    last_error: ZonosError | None = None  # pragma: no mutate
+    last_error: ZonosError | None = None
+    # Equivalent mutants: the loop sets number before anything can end the call.
     number = 0  # pragma: no mutate
     running = False  # is an attempt in flight (rather than a wait) when the deadline strikes?
     with anyio.move_on_after(deadline):

@@ -150,11 +150,12 @@ def test_a_zonos_failure_exits_1_with_one_line(
     served: tuple[FakeZonos, list[str]], tmp_path: Path
 ) -> None:
     _, credentials = served
-    wrong = [*credentials[:3], "not-the-secret", *credentials[4:]]
+    wrong_secret = "0badc0de-0000-4000-8000-000000000000"  # well formed, but not the store's
+    wrong = [*credentials[:3], wrong_secret, *credentials[4:]]
     result = run("sync", *wrong, "--since", SINCE, "--db", str(tmp_path / "o.db"))
     assert result.exit_code == 1
     assert "Invalid security credentials" in one_error_line(result)
-    assert "not-the-secret" not in result.output + result.stderr
+    assert wrong_secret not in result.output + result.stderr
 
 
 def test_the_demo_shows_status_changes_between_two_runs(
@@ -211,8 +212,9 @@ def test_a_secret_that_is_not_a_guid_is_refused_unless_the_user_opts_out(
     order_id = fake.order_ids()[0]
     calls = len(fake.calls)
     refused = run("order", order_id, *odd)
-    assert refused.exit_code == 1
+    assert refused.exit_code == 2  # a bad argument, like any other
     assert "secret is not a GUID" in one_error_line(refused)
+    assert "--no-validate-secret" in refused.stderr
     assert len(fake.calls) == calls  # refused before anything was sent
     sent = run("order", order_id, *odd, "--no-validate-secret")
     assert sent.exit_code == 1
