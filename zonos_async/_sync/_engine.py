@@ -547,7 +547,8 @@ async def sync(
         horizon_days: Orders not final are followed this many days after placement.
         window_days: Days per ``orderNumbers`` call.
         concurrency: ``orderDetail`` calls at once.
-        window_concurrency: ``orderNumbers`` calls at once.
+        window_concurrency: ``orderNumbers`` calls at once; at most two windows are
+            listed ahead of the ``orderDetail`` calls, so a sync uses no more than two.
         lease_seconds: How long the lease lasts unless renewed (every third of it);
             a killed run's lease is free after this, at once for a dead process on the
             same machine.
