@@ -1,5 +1,5 @@
 # ruff: noqa: RUF001, RUF002
-"""The sync targets of issue 12, run by ``run.py`` (its "sync" part; ``--sync-only``).
+"""The sync targets, run by ``run.py`` (its "sync" part; ``--sync-only``).
 
 - **First sync**: every order of a fake holding 10,000, then 100,000 orders (a server per size,
   1,000 orders a day, so 100,000 span 100 days) at 50 ms per call, ``concurrency=32``, into a
@@ -333,7 +333,7 @@ def render_sync_only(results: SyncResults, machine: list[str]) -> str:
     smoke = " (**smoke run: tiny N: not a measurement**)" if results.plan.quick else ""
     out = [f"Run {time.strftime('%Y-%m-%d %H:%M %Z')}, {results.seconds:.0f} s, sync part "
            f"only{smoke}", "", *machine, "", *render_sync(results)]  # fmt: skip
-    out += ["### Targets (issue 12)", "", "| target | measured | |", "|---|---:|---|"]
+    out += ["### Targets of the sync", "", "| target | measured | |", "|---|---:|---|"]
     out += [f"| {name} | {measured} | {_check(ok)} |"
             for name, measured, ok in sync_target_rows(results)]  # fmt: skip
     return "\n".join(out) + "\n"

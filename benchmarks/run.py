@@ -4,7 +4,7 @@
     python benchmarks/run.py                      # the full run (~10 minutes on 2 cores)
     python benchmarks/run.py --quick              # tiny N, one repeat: proves it runs (CI smoke)
     python benchmarks/run.py --out docs/performance.md
-    python benchmarks/run.py --sync-only          # just the sync targets of issue 12
+    python benchmarks/run.py --sync-only          # just the sync targets
 
 The server (the fake's answers behind a minimal HTTP server, see ``_fake_server.py`` and
 ``--server``) runs in its own process pinned to the second CPU; every client run is a fresh
@@ -984,7 +984,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-trio", action="store_true", help="skip the trio tables")
     parser.add_argument(
         "--no-sync", "--no-importer", dest="no_importer", action="store_true",
-        help="skip the sync tables (issue 12)",
+        help="skip the sync tables",
     )  # fmt: skip
     parser.add_argument(
         "--sync-only", dest="importer_only", action="store_true",

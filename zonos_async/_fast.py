@@ -2,7 +2,7 @@
 
 A general client pays on every call for what Zonos never needs (URL objects,
 cookie jars, redirects, a task per request): aiohttp's share alone was 155 µs a
-call (``benchmarks/``, issue 5). So the connection handling here is our own and
+call (``benchmarks/``). So the connection handling here is our own and
 small, and every byte of an answer is framed by httptools, the binding of
 llhttp (Node's parser, the one uvicorn uses); nothing here parses HTTP by hand.
 

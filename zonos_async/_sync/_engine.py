@@ -73,6 +73,7 @@ DEFAULT_LEASE_SECONDS: Final = 30.0
 _BATCH: Final = 256  # orders per write transaction at most
 _CHANGES_PAGE: Final = 500
 _RELEASE_SECONDS: Final = 10.0  # the lease's release after a run, at most
+_WINDOWS_AHEAD: Final = 2  # listed windows whose orders wait for the fetchers, at most
 
 OnChange = Callable[[Change], "Awaitable[None] | None"]
 """Your callback for each change; the change counts as delivered when it returns."""
@@ -397,17 +398,22 @@ class _Run:
     ) -> None:
         # No run-wide set of ids: memory stays flat however many orders a run lists. The
         # windows do not overlap; an order listed twice anyway (Zonos' days at another hour)
-        # costs one more detail call, and the write keeps it once.
+        # costs one more detail call, and the write keeps it once. A listed window holds its
+        # summaries (thousands, for a busy store's week) until the fetchers took them, so only
+        # _WINDOWS_AHEAD windows are listed or waiting at once: more would only make memory
+        # grow with the run's length, never the run faster (the detail calls are the bound).
         limiter = anyio.CapacityLimiter(self._window_concurrency)
+        ahead = anyio.CapacityLimiter(_WINDOWS_AHEAD)
         counters = self._counters
 
         async def one(window: _Window) -> None:
-            async with limiter:
-                page = await self._session.order_numbers(
-                    since_date=window.start,
-                    through_date=window.end,
-                    statuses=True,
-                )
+            async with ahead:
+                async with limiter:
+                    page = await self._session.order_numbers(
+                        since_date=window.start,
+                        through_date=window.end,
+                        statuses=True,
+                    )
                 fresh = [
                     summary
                     for summary in {s.id: s for s in page.orders}.values()
@@ -419,8 +425,10 @@ class _Run:
                 counters.to_fetch += len(wanted)
                 counters.windows_listed += 1
                 self._progress()
-                for summary in wanted:
-                    await ids_tx.send(summary)
+                del page, fresh, held
+                wanted.reverse()  # handed over oldest first, each let go of once sent
+                while wanted:
+                    await ids_tx.send(wanted.pop())
 
         async with ids_tx, anyio.create_task_group() as tg:
             for window in windows:
@@ -543,7 +551,8 @@ async def sync(
         horizon_days: Orders not final are followed this many days after placement.
         window_days: Days per ``orderNumbers`` call.
         concurrency: ``orderDetail`` calls at once.
-        window_concurrency: ``orderNumbers`` calls at once.
+        window_concurrency: ``orderNumbers`` calls at once; at most two windows are
+            listed ahead of the ``orderDetail`` calls, so a sync uses no more than two.
         lease_seconds: How long the lease lasts unless renewed (every third of it);
             a killed run's lease is free after this, at once for a dead process on the
             same machine.
