@@ -222,11 +222,22 @@ async def test_the_server_closing_before_answering_is_a_connection_failure() -> 
 
 
 async def test_a_cancelled_call_never_hands_its_connection_on() -> None:
-    slow = [b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", b'{"ok":', b"true}"]
-    async with scripted(lambda r: slow) as (server, url):
+    # The first answer stops half-way (the rest never comes), so the cancel lands mid-answer
+    # however slow the machine; the next request gets a whole answer.
+    half = [b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", b'{"ok":']
+    pieces = iter([half, [answer()]])
+    asked = asyncio.Event()
+
+    def script(request: bytes) -> list[bytes]:
+        asked.set()
+        return next(pieces)
+
+    async with scripted(script) as (server, url):
         backend = FastTransport(LIMITS, url, LIMIT)
         task = asyncio.ensure_future(post(backend, url))
-        await asyncio.sleep(0.0015)  # somewhere in the middle of the answer
+        await asked.wait()
+        await asyncio.sleep(0.02)  # the half answer is on its way or read
+        assert not task.done()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
