@@ -6,6 +6,7 @@ The hostile rows of issue 13 (both transports) are in ``test_hostile_server.py``
 from __future__ import annotations
 
 import asyncio
+import gc
 import gzip
 import ssl
 from collections.abc import AsyncIterator, Callable
@@ -103,6 +104,25 @@ async def test_keep_alive_reuses_one_connection_and_sends_a_proper_request() -> 
     assert "Content-Type: application/json\r\n" in first
     assert "Content-Length: 7\r\n\r\n" in first
     assert first.endswith('{"a":1}')
+
+
+async def test_an_answer_is_freed_when_taken_not_left_to_the_garbage_collector() -> None:
+    # The parser and its callbacks refer to each other; left as a cycle, every answer's body
+    # waited for a full collection (a long sync's memory grew with its number of calls).
+    body = b'{"big":"' + b"x" * 100_000 + b'"}'
+    async with scripted(lambda r: [answer(body)]) as (_, url):
+        backend = FastTransport(LIMITS, url, LIMIT)
+        gc.collect()
+        gc.disable()
+        try:
+            before = sum(1 for o in gc.get_objects() if type(o).__name__ == "_Answer")
+            for _ in range(20):
+                assert await post(backend, url) == body
+            after = sum(1 for o in gc.get_objects() if type(o).__name__ == "_Answer")
+        finally:
+            gc.enable()
+        await backend.aclose()
+    assert after - before <= 1
 
 
 @pytest.mark.parametrize(

@@ -124,6 +124,10 @@ class _Answer:
 
     def response(self) -> RawResponse:
         assert self.body is not None
+        # The parser holds this object (its callbacks) and this object the parser: a cycle
+        # that, left to the garbage collector, keeps the body's pieces alive until a full
+        # collection (measured: the RSS of a long sync grew with the number of calls).
+        del self.parser
         return RawResponse(self.status, self.headers, self.body.content())
 
 
