@@ -55,6 +55,10 @@ class Recorder:
         self.detail_ids: list[str] = []
         self.listing_calls: list[dict[str, object]] = []
 
+    @property
+    def store(self) -> int:
+        return self.session.store
+
     async def order_numbers(
         self,
         *,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 import anyio
 import pytest
 from anyio.abc import TaskGroup
-from sync_support import NOW, fake_at, rows, run_sync, session_for, store_at
+from sync_support import NOW, Recorder, fake_at, rows, run_sync, session_for, store_at
 
 from zonos_async import (
     FINAL_STATUSES,
@@ -335,7 +335,106 @@ async def test_the_first_runs_since_given_again_re_lists_nothing_but_an_earlier_
         same = await run_sync(fake, store, since=SINCE)  # the cron line keeps --since
         earlier = await run_sync(fake, store, since=SINCE - timedelta(days=14))
     assert first.windows > 1 and same.windows == 1
-    assert earlier.windows > first.windows
+    assert earlier.windows > same.windows and earlier.listed == first.listed == 30
+
+
+def _days(*offsets: int) -> list[date]:
+    return [TODAY + timedelta(days=n) for n in offsets]
+
+
+def _spans(windows: list[_engine._Window]) -> list[tuple[int, int | None]]:
+    return [
+        ((w.start - TODAY).days, None if w.end is None else (w.end - TODAY).days) for w in windows
+    ]
+
+
+TODAY = NOW.date()
+
+
+@pytest.mark.parametrize(
+    ("start", "open_days", "expected"),
+    [
+        # No open orders: the trailing range only, the last window open-ended.
+        (-2, [], [(-2, None)]),
+        (-9, [], [(-9, -3), (-2, None)]),
+        # Open days inside the trailing range cost nothing more.
+        (-2, [-1, 0], [(-2, None)]),
+        # Open orders of the six days before today: their span reaches the trailing range, so
+        # one window lists both (the bench's follow-up: 2 calls before).
+        (-2, [-5, -4, -3], [(-6, None)]),
+        # Too wide to fold into one window: the union is chunked, never more calls than apart.
+        (-2, [-8, -7, -6, -5, -4, -3], [(-9, -3), (-2, None)]),
+        # An open day far back: its own window, a day either side.
+        (-2, [-30], [(-31, -29), (-2, None)]),
+        (-2, [-30, -29, -20], [(-31, -28), (-21, -19), (-2, None)]),
+    ],
+)
+def test_plan_windows(start: int, open_days: list[int], expected: list[Any]) -> None:
+    windows = _engine.plan_windows(
+        start=TODAY + timedelta(days=start), today=TODAY, open_days=_days(*open_days),
+        window_days=7,
+    )  # fmt: skip
+    assert _spans(windows) == expected
+    one, listed = timedelta(days=1), []
+    for w in windows:
+        last = TODAY if w.end is None else w.end
+        assert (last - w.start).days < 7 or w.end is None
+        listed += [w.start + n * one for n in range((last - w.start).days + 1)]
+    assert len(listed) == len(set(listed))  # no day listed twice
+    for day in _days(*open_days):  # each open day is listed with the day either side
+        assert {day - one, day, min(day + one, TODAY)} <= set(listed)
+
+
+@pytest.mark.parametrize(
+    ("first_run", "answers", "expected"),
+    [
+        # A first run starts with one day, at most doubles, never past a window.
+        (True, [(1, 0), (2, 0), (4, 0)], [1, 2, 4, 7]),
+        # Then it lists about _ORDERS_PER_CALL (here 5,000) at the density seen, at least a day.
+        (True, [(1, 1_000), (2, 2_000), (4, 4_000)], [1, 2, 4, 5]),
+        (True, [(1, 20_000)], [1, 1]),
+        # A later run lists its planned windows whole until one answers more.
+        (False, [(7, 4_000)], [7, 7]),
+        (False, [(7, 7_000), (5, 5_000)], [7, 5, 5]),
+        (False, [(7, 70_000)], [7, 1]),
+    ],
+)
+def test_call_sizer(
+    first_run: bool,
+    answers: list[tuple[int, int]],
+    expected: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_engine, "_ORDERS_PER_CALL", 5_000)
+    sizer = _engine._CallSizer(7, first_day_only=first_run)
+    days = [sizer.days]
+    for listed_days, listed in answers:
+        sizer.observe(listed_days, listed)
+        days.append(sizer.days)
+    assert days == expected
+
+
+async def test_a_busy_store_is_listed_in_calls_of_about_orders_per_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 20 orders a day (a busy week would be 140), about 40 a call: two days a call, every
+    # day listed once, every order stored once.
+    monkeypatch.setattr(_engine, "_ORDERS_PER_CALL", 40)
+    fake = FakeZonos.seeded(orders=400, seed=5, now=NOW, days=20)
+    db, sizes = tmp_path / "orders.db", []
+    async with store_at(db) as store, session_for(fake) as session:
+        recorder = Recorder(session, listing=lambda page: sizes.append(len(page)) or page)
+        result = await sync(recorder, store, since=(NOW - timedelta(days=21)).date(),
+                            clock=fake.clock.now)  # fmt: skip
+    assert result.new == 400
+    assert stored_statuses(db) == zonos_statuses(fake)
+    calls = [(c["since_date"], c["through_date"]) for c in recorder.listing_calls]
+    assert result.windows == len(calls) > 20 / 7 + 1
+    assert max(sizes) <= 2 * 40
+    one = timedelta(days=1)
+    for (_, end), (start, _) in itertools.pairwise(calls):  # contiguous, no day twice
+        assert isinstance(end, date) and start == end + one
+    assert calls[-1][1] is None
 
 
 class FullDisk:

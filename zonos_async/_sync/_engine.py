@@ -25,20 +25,32 @@ is stored.
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager, suppress
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 from typing import Final, Protocol
 
 import anyio
+import attrs
+from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
-from attrs import define, frozen
+from attrs import Factory, define, frozen
 
 from .._errors import InvalidRequestError, ZonosError
-from .._models import OrderSummary
+from .._models import _EMPTY, OrderSummary
 from .._status import OrderStatus
 from ._model import (
     Change,
@@ -73,7 +85,11 @@ DEFAULT_LEASE_SECONDS: Final = 30.0
 _BATCH: Final = 256  # orders per write transaction at most
 _CHANGES_PAGE: Final = 500
 _RELEASE_SECONDS: Final = 10.0  # the lease's release after a run, at most
-_WINDOWS_AHEAD: Final = 2  # listed windows whose orders wait for the fetchers, at most
+# The most orders one orderNumbers call should answer (~5 KB of memory each, parsed).
+_ORDERS_PER_CALL: Final = 2_000
+# Orders listed and not yet handed to the fetchers, per fetcher, before the next listing
+# starts: enough work to cover a listing call (16 x 32 = 512 orders, 0.8 s at 50 ms, C=32).
+_LOW_WATER_PER_WORKER: Final = 16
 
 OnChange = Callable[[Change], "Awaitable[None] | None"]
 """Your callback for each change; the change counts as delivered when it returns."""
@@ -145,6 +161,86 @@ class _Window:
     end: date | None  # None: open-ended (through now)
 
 
+@define(eq=False)  # identity: a slot is a CapacityLimiter borrower
+class _Slot:
+    window: _Window
+    ready: anyio.Event
+    wanted: list[OrderSummary] = Factory(list)
+
+
+@define
+class _Backlog:
+    """When the next listing call may start, so that memory does not grow with the run.
+
+    A listed window's orders wait for the fetchers until they are sent, and a listing's
+    answer (thousands of summaries for a busy store's week) is parsed whole. So a listing
+    starts only while the orders waiting plus what the listings running are expected to
+    bring (the largest window so far) stay within ``low_water``: dense windows are listed
+    one at a time, just before the fetchers run out of work; sparse ones (a follow-up's open
+    days) up to ``window_concurrency`` at once.
+    """
+
+    low_water: int
+    waiting: int = 0
+    running: int = 0
+    largest: int | None = None  # orders listed in one window, the most so far
+    _changed: anyio.Event = Factory(anyio.Event)
+
+    def _has_room(self) -> bool:
+        expected = self.low_water + 1 if self.largest is None else self.largest
+        return self.waiting + self.running * expected <= self.low_water
+
+    async def room(self) -> None:
+        while not self._has_room():
+            await self._changed.wait()
+
+    def listed(self, listed: int, wanted: int) -> None:
+        self.running -= 1
+        self.waiting += wanted
+        self.largest = max(self.largest or 0, listed)
+        self._notify()
+
+    def sent(self) -> None:
+        self.waiting -= 1
+        if self.waiting <= self.low_water:
+            self._notify()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = anyio.Event()
+
+
+class _CallSizer:
+    """How many days the next ``orderNumbers`` call lists: about ``_ORDERS_PER_CALL`` orders.
+
+    Zonos has no paging: a call answers its whole date range at once, parsed whole, so a
+    busy store's week would make memory grow with the store's size (and, past
+    ``max_response_bytes``, fail every run). A run lists each planned window whole while
+    its answers stay small; once one is larger, the next calls cover as many days as hold
+    about ``_ORDERS_PER_CALL`` at the density seen (at least one day). A first run, whose
+    range is long and unknown, starts with one day and at most doubles the range per call.
+    """
+
+    def __init__(self, window_days: int, *, first_day_only: bool) -> None:
+        self.window_days = window_days
+        self.days = 1 if first_day_only else window_days
+
+    def observe(self, days: int, listed: int) -> None:
+        most = min(self.window_days, max(self.days, 2 * days))
+        fits = days * _ORDERS_PER_CALL // listed if listed else most
+        self.days = max(1, min(most, fits))
+
+
+def _slim(orders: Sequence[OrderSummary], first_day: date) -> list[OrderSummary]:
+    """A window's summaries without their JSON (a third of the memory), once each, from
+    ``first_day`` on (UTC placement day)."""
+    found: dict[str, OrderSummary] = {}
+    for summary in orders:
+        if summary.placed_at.astimezone(timezone.utc).date() >= first_day:
+            found[summary.id] = attrs.evolve(summary, raw=_EMPTY)
+    return list(found.values())
+
+
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -167,10 +263,10 @@ def plan_windows(
     """The listing windows: ``start`` through now, plus each open day earlier (one day each side).
 
     A day either side covers Zonos days that begin at another hour than midnight UTC.
-    Nearby open days share a window, so a follow-up costs one call per cluster of days.
+    Nearby open days share a window, so a follow-up costs one call per cluster of days, and
+    a cluster that reaches ``start`` joins the range from there (never more calls: the days
+    are listed either way, in fewer windows when they fit).
     """
-    windows = [_Window(a, b) for a, b in _chunks(start, max(start, today), window_days)]
-    windows[-1] = _Window(windows[-1].start, None)
     spans: list[tuple[date, date]] = []
     for day in sorted(open_days):
         low, high = day - timedelta(days=1), min(day + timedelta(days=1), start - timedelta(days=1))
@@ -182,6 +278,10 @@ def plan_windows(
                 continue
             low = max(low, spans[-1][1] + timedelta(days=1))
         spans.append((low, high))
+    while spans and spans[-1][1] >= start - timedelta(days=1):
+        start = spans.pop()[0]
+    windows = [_Window(a, b) for a, b in _chunks(start, max(start, today), window_days)]
+    windows[-1] = _Window(windows[-1].start, None)
     return [_Window(a, b) for a, b in spans] + windows
 
 
@@ -387,52 +487,87 @@ class _Run:
         # Room for a whole batch beside the one being written: fetching goes on during a commit.
         out_tx, out_rx = anyio.create_memory_object_stream[Fetched](2 * _BATCH)
         async with anyio.create_task_group() as tg:
-            tg.start_soon(self._list, windows, ids_tx)
+            tg.start_soon(
+                partial(self._list, today=today, first_run=facts.newest_day is None),
+                windows,
+                ids_tx,
+            )
             with ids_rx, out_tx:
                 for _ in range(self._concurrency):
                     tg.start_soon(self._fetch, ids_rx.clone(), out_tx.clone())
             tg.start_soon(self._write, out_rx)
 
     async def _list(
-        self, windows: list[_Window], ids_tx: MemoryObjectSendStream[OrderSummary]
+        self,
+        windows: list[_Window],
+        ids_tx: MemoryObjectSendStream[OrderSummary],
+        *,
+        today: date,
+        first_run: bool,
     ) -> None:
         # No run-wide set of ids: memory stays flat however many orders a run lists. The
         # windows do not overlap; an order listed twice anyway (Zonos' days at another hour)
-        # costs one more detail call, and the write keeps it once. A listed window holds its
-        # summaries (thousands, for a busy store's week) until the fetchers took them, so only
-        # _WINDOWS_AHEAD windows are listed or waiting at once: more would only make memory
-        # grow with the run's length, never the run faster (the detail calls are the bound).
+        # costs one more detail call, and the write keeps it once. Calls are handed over in
+        # plan order, each started only when the backlog leaves room for it (_Backlog), each
+        # as many days as _CallSizer says.
+        backlog = _Backlog(_LOW_WATER_PER_WORKER * self._concurrency)
+        sizer = _CallSizer(self._window_days, first_day_only=first_run)
         limiter = anyio.CapacityLimiter(self._window_concurrency)
-        ahead = anyio.CapacityLimiter(_WINDOWS_AHEAD)
+        slots_tx, slots_rx = anyio.create_memory_object_stream[_Slot](math.inf)
         counters = self._counters
 
-        async def one(window: _Window) -> None:
-            async with ahead:
-                async with limiter:
-                    page = await self._session.order_numbers(
-                        since_date=window.start,
-                        through_date=window.end,
-                        statuses=True,
-                    )
-                fresh = [
-                    summary
-                    for summary in {s.id: s for s in page.orders}.values()
-                    if summary.placed_at.astimezone(timezone.utc).date() >= self._first_day
-                ]
-                counters.listed += len(fresh)
-                held = await self._store.held(self._store_id, [s.id for s in fresh])
-                wanted = [summary for summary in fresh if _needs_fetch(summary, held)]
-                counters.to_fetch += len(wanted)
-                counters.windows_listed += 1
-                self._progress()
-                del page, fresh, held
+        async def list_one(slot: _Slot) -> None:
+            window = slot.window
+            page = await self._session.order_numbers(
+                since_date=window.start, through_date=window.end, statuses=True
+            )
+            listed = len(page.orders)
+            fresh = _slim(page.orders, self._first_day)
+            del page  # thousands of summaries with their JSON, for a busy store's week
+            counters.listed += len(fresh)
+            held = await self._store.held(self._store_id, [s.id for s in fresh])
+            slot.wanted = [summary for summary in fresh if _needs_fetch(summary, held)]
+            del fresh, held
+            counters.to_fetch += len(slot.wanted)
+            counters.windows_listed += 1
+            limiter.release_on_behalf_of(slot)
+            sizer.observe(((window.end or today) - window.start).days + 1, listed)
+            backlog.listed(listed, len(slot.wanted))
+            slot.ready.set()
+            self._progress()
+
+        async def start(tg: TaskGroup) -> None:
+            async with slots_tx:
+                for window in windows:
+                    first = window.start
+                    while True:
+                        slot = _Slot(window, anyio.Event())
+                        await limiter.acquire_on_behalf_of(slot)
+                        await backlog.room()
+                        last = first + timedelta(days=sizer.days - 1)
+                        if window.end is None and last >= today:
+                            slot.window = _Window(first, None)
+                        elif window.end is not None and last >= window.end:
+                            slot.window = _Window(first, window.end)
+                        else:  # the window is cut: one call more than planned, at least
+                            slot.window = _Window(first, last)
+                            counters.windows += 1
+                        backlog.running += 1
+                        slots_tx.send_nowait(slot)
+                        tg.start_soon(list_one, slot)
+                        if slot.window.end in (None, window.end):
+                            break
+                        first = last + timedelta(days=1)
+
+        async with ids_tx, slots_rx, anyio.create_task_group() as tg:
+            tg.start_soon(start, tg)
+            async for slot in slots_rx:
+                await slot.ready.wait()
+                wanted, slot.wanted = slot.wanted, []
                 wanted.reverse()  # handed over oldest first, each let go of once sent
                 while wanted:
                     await ids_tx.send(wanted.pop())
-
-        async with ids_tx, anyio.create_task_group() as tg:
-            for window in windows:
-                tg.start_soon(one, window)
+                    backlog.sent()
 
     async def _fetch(
         self,
@@ -551,8 +686,10 @@ async def sync(
         horizon_days: Orders not final are followed this many days after placement.
         window_days: Days per ``orderNumbers`` call.
         concurrency: ``orderDetail`` calls at once.
-        window_concurrency: ``orderNumbers`` calls at once; at most two windows are
-            listed ahead of the ``orderDetail`` calls, so a sync uses no more than two.
+        window_concurrency: ``orderNumbers`` calls at once, at most. A listing starts
+            only while few listed orders wait for the ``orderDetail`` calls, so windows
+            with many orders are listed one at a time, just ahead of those calls (memory
+            stays flat however long the run); sparse ones, several at once.
         lease_seconds: How long the lease lasts unless renewed (every third of it);
             a killed run's lease is free after this, at once for a dead process on the
             same machine.

@@ -117,7 +117,11 @@ class Held:
 
 @frozen
 class Fetched:
-    """One order to store: its listing entry and the detail fetched for it."""
+    """One order to store: its listing entry and the detail fetched for it.
+
+    ``summary.raw`` is empty: a run holds thousands of listed orders at once, and the
+    store needs only the fields.
+    """
 
     summary: OrderSummary
     order: Order
