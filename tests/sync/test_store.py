@@ -238,3 +238,47 @@ def test_an_async_engine_under_trio_is_refused_plainly(tmp_path: Path) -> None:
 
     with pytest.raises(StoreError, match="asyncio only"):
         anyio.run(main, backend="trio")
+
+
+@pytest.mark.parametrize(
+    ("url", "one_connection"),
+    [
+        ("sqlite+aiosqlite:///{dir}/o.db", True),
+        ("sqlite:///{dir}/o.db", True),
+        ("sqlite+aiosqlite:///file:{dir}/o.db?uri=true", True),
+        ("sqlite+aiosqlite://", False),  # in memory: SQLAlchemy's own single-connection pool
+        ("sqlite+aiosqlite:///:memory:", False),
+        ("sqlite://", False),
+    ],
+)
+def test_a_sqlite_file_is_written_through_one_connection(
+    url: str, one_connection: bool, tmp_path: Path
+) -> None:
+    # Each aiosqlite connection is a thread with its own page cache and malloc arena: with the
+    # default pool of five, a long sync's memory grew with the file (measured, issue 12).
+    from sqlalchemy.engine import make_url
+
+    engine = _sql._make_engine(make_url(url.format(dir=tmp_path)))
+    pool = engine.pool if not isinstance(engine, AsyncEngine) else engine.sync_engine.pool
+    if one_connection:
+        assert (pool.size(), pool._max_overflow) == (1, 0)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("count", "sizes"),
+    [
+        (1, [1]),
+        (3, [4]),
+        (64, [64]),
+        (65, [128]),
+        (512, [512]),
+        (513, [512, 1]),
+        (1100, [512, 512, 128]),
+    ],
+)
+def test_id_lookups_use_few_statement_texts(count: int, sizes: list[int]) -> None:
+    # Every size of IN (...) is a statement the driver prepares and keeps per connection.
+    ids = [f"999-{n}" for n in range(count)]
+    chunks = list(_sql._id_chunks(ids))
+    assert [len(chunk) for chunk in chunks] == sizes
+    assert [i for chunk in chunks for i in dict.fromkeys(chunk)] == ids

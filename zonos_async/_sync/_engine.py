@@ -82,7 +82,7 @@ __all__ = [
 DEFAULT_TRAILING_DAYS: Final = 2
 DEFAULT_HORIZON_DAYS: Final = 60
 DEFAULT_LEASE_SECONDS: Final = 30.0
-_BATCH: Final = 256  # orders per write transaction at most
+_BATCH: Final = 64  # orders per write transaction at most
 _CHANGES_PAGE: Final = 500
 _RELEASE_SECONDS: Final = 10.0  # the lease's release after a run, at most
 # The most orders one orderNumbers call should answer (~5 KB of memory each, parsed).

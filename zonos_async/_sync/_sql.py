@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from types import TracebackType
@@ -64,7 +64,20 @@ __all__ = ["DEFAULT_DB", "SqlStore", "StoreSummary", "database_url"]
 
 DEFAULT_DB: Final = "zonos-orders.db"
 MIGRATIONS: Final = Path(__file__).with_name("migrations")
-_CHUNK: Final = 500  # ids per IN (...) query: well under every backend's parameter limit
+_CHUNK: Final = 512  # ids per IN (...) query: well under every backend's parameter limit
+
+
+def _id_chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+    """``ids`` in pieces for ``IN (...)``, each padded (with its last id) to a power of two.
+
+    Each number of ids is another statement text to the driver, and the drivers keep
+    prepared statements per connection (sqlite3: 128, asyncpg: 100): unpadded, a long sync
+    filled those caches with every batch size it met and its memory grew with its length.
+    """
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        size = 1 << (len(chunk) - 1).bit_length()
+        yield chunk + chunk[-1:] * (size - len(chunk))
 _PG_MIGRATION_LOCK: Final = 0x5A6F6E6F  # "Zono": serialises first runs creating the schema
 _WRITES: Final = "zonos_writes"
 _FINAL: Final = tuple(sorted(str(status) for status in FINAL_STATUSES))
@@ -120,6 +133,13 @@ def _make_engine(url: URL) -> AsyncEngine | Engine:
     options: dict[str, Any] = {"pool_pre_ping": True}
     if url.get_backend_name() == "sqlite":
         options["connect_args"] = {"timeout": 30}
+        # One connection per process: SQLite writes one transaction at a time anyway, and each
+        # connection costs a thread (aiosqlite) with its own page cache and malloc arena; with
+        # the default pool a long sync's memory grew with the file. A caller waits for it at
+        # most as long as SQLite's own busy timeout, and then some. (A database in memory
+        # has SQLAlchemy's one-connection pool already.)
+        if url.database not in (None, "", ":memory:") and url.query.get("mode") != "memory":
+            options.update(pool_size=1, max_overflow=0, pool_timeout=60)
     if url.get_dialect().is_async:
         return create_async_engine(url, **options)
     return create_engine(url, **options)
@@ -471,7 +491,7 @@ class SqlStore:
 
         def operation(connection: Connection) -> dict[str, Held]:
             found: dict[str, Held] = {}
-            for start in range(0, len(order_ids), _CHUNK):
+            for chunk in _id_chunks(order_ids):
                 rows = connection.execute(
                     select(
                         orders.c.order_id,
@@ -480,7 +500,7 @@ class SqlStore:
                         orders.c.status_date,
                     ).where(
                         orders.c.store == store,
-                        orders.c.order_id.in_(order_ids[start : start + _CHUNK]),
+                        orders.c.order_id.in_(chunk),
                     )
                 )
                 for order_id, status, merchant_order_id, status_date in rows:
@@ -622,11 +642,11 @@ class SqlStore:
             ids = [row["order_id"] for row in rows]
             stored: dict[str, tuple[str, str, datetime | None]] = {}
             columns = (t.orders.c.order_id, t.orders.c.status, t.orders.c.order_json)
-            for start in range(0, len(ids), _CHUNK):
+            for chunk in _id_chunks(ids):
                 for order_id, status, text, status_date in connection.execute(
                     select(*columns, t.orders.c.status_date).where(
                         t.orders.c.store == store,
-                        t.orders.c.order_id.in_(ids[start : start + _CHUNK]),
+                        t.orders.c.order_id.in_(chunk),
                     )
                 ):
                     stored[order_id] = (status, text, status_date)
