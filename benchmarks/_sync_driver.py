@@ -4,8 +4,9 @@ RSS-sampled.
     python -m benchmarks._sync_driver '{"base_url": "http://127.0.0.1:8080", "db": "/tmp/o.db",
                                         "since_days": 101, "concurrency": 32, "expect": 100000}'
 
-The job is what ``zonos-async sync`` does: a default ``Session`` and ``SqlStore.open(db)``, one
-``sync`` run from ``since_days`` ago. Afterwards it checks the store holds ``expect`` orders (when
+The job is what ``zonos-async sync`` does: glibc's mmap threshold fixed for the process
+(``zonos_async/_sync/_memory.py``), a default ``Session`` and ``SqlStore.open(db)``, one ``sync``
+run from ``since_days`` ago. Afterwards it checks the store holds ``expect`` orders (when
 given), so a broken sync fails loudly instead of looking fast. It prints one JSON line: the
 run's own counts (``windows`` = ``orderNumbers`` calls, ``fetched`` = ``orderDetail`` calls), wall
 and CPU seconds, and memory.
@@ -33,6 +34,7 @@ from typing import Any, Final
 import zonos_async
 from benchmarks._common import SECRET, STORE
 from zonos_async import SqlStore, sync
+from zonos_async._sync._memory import fix_mmap_threshold
 
 __all__ = ["main"]
 
@@ -71,7 +73,10 @@ async def _run(spec: dict[str, Any]) -> dict[str, Any]:
     today = datetime.now(timezone.utc).date()
     since_days = spec.get("since_days")  # None: a later run, as cron runs it after the first
     since = None if since_days is None else today - timedelta(days=int(since_days))
-    result: dict[str, Any] = {"rss_start": rss_bytes()}
+    result: dict[str, Any] = {
+        "rss_start": rss_bytes(),
+        "mmap_threshold_fixed": fix_mmap_threshold(),
+    }
     async with (
         zonos_async.Session(store=STORE, secret=SECRET, base_url=spec["base_url"]) as zonos,
         SqlStore.open(spec["db"]) as store,

@@ -5,6 +5,7 @@
     python benchmarks/run.py --quick              # tiny N, one repeat: proves it runs (CI smoke)
     python benchmarks/run.py --out docs/performance.md
     python benchmarks/run.py --sync-only          # just the sync targets
+    python benchmarks/run.py --sync-only --sync-into docs/performance.json   # onto the page
 
 The server (the fake's answers behind a minimal HTTP server, see ``_fake_server.py`` and
 ``--server``) runs in its own process pinned to the second CPU; every client run is a fresh
@@ -539,10 +540,16 @@ def snapshot(plan: Plan, results: Results) -> dict[str, Any]:
         "body_bytes": results.body_bytes,
         "seconds": results.seconds,
         "load": results.load,
-        "importer": None
-        if importer is None
-        else {"markdown": render_sync(importer), "targets": sync_target_rows(importer)},
+        "importer": None if importer is None else _sync_section(importer),
     }
+
+
+def _sync_section(results: SyncResults, measured_apart: str | None = None) -> dict[str, Any]:
+    """The snapshot's sync part: rendered, since the sync's runs are not drawn again."""
+    lines = render_sync(results)
+    if measured_apart is not None:  # --sync-into: another run than the tables above
+        lines[1:1] = ["", f"Measured {measured_apart}, in a run of its own (`--sync-only`)."]
+    return {"markdown": lines, "targets": sync_target_rows(results)}
 
 
 def restore(snap: dict[str, Any]) -> tuple[Plan, Results]:
@@ -999,6 +1006,11 @@ def main(argv: list[str] | None = None) -> int:
         "(see benchmarks/_fake_server.py)",
     )  # fmt: skip
     parser.add_argument(
+        "--sync-into", type=Path, metavar="JSON",
+        help="with --sync-only: put the sync tables into this saved page (and redraw the page "
+        "beside it) rather than print a report of their own",
+    )  # fmt: skip
+    parser.add_argument(
         "--render-from", type=Path, metavar="JSON",
         help="measure nothing: draw the page (--out, default beside JSON) from saved results",
     )  # fmt: skip
@@ -1027,9 +1039,16 @@ def main(argv: list[str] | None = None) -> int:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    if args.sync_into is not None and not args.importer_only:
+        parser.error("--sync-into goes with --sync-only")
     if args.importer_only:
         assert plan.importer is not None
         only = _measure_importer(plan.importer, log)
+        if args.sync_into is not None:
+            snap = json.loads(args.sync_into.read_text())
+            snap["importer"] = _sync_section(only, time.strftime("%Y-%m-%d %H:%M %Z"))
+            print(write_page(snap, args.sync_into.with_suffix(".md")))
+            return 1 if args.quick and only.failed() else 0
         report = render_sync_only(only, machine())
         print(report)
         if args.out is not None:

@@ -46,6 +46,7 @@ from ._sync._engine import (
     sync,
 )
 from ._sync._json import dumps_exact
+from ._sync._memory import fix_mmap_threshold
 from ._sync._model import FINAL_STATUSES, Change, LeaseHeldError, SyncResult
 from ._sync._pipeline import TestOrders, _leaves
 from ._sync._sql import DEFAULT_DB, SqlStore, StoreSummary, database_url
@@ -356,6 +357,7 @@ def sync_command(
     except InvalidRequestError as exc:
         raise click.UsageError(str(exc)) from None
     show_progress = (_err.is_terminal if progress is None else progress) and not as_json
+    fix_mmap_threshold()  # a long run's memory stays flat (see _sync/_memory.py)
     summary_console = _err if changes_to is not None and str(changes_to) == "-" else _out()
 
     async def body() -> int:

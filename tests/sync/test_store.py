@@ -282,3 +282,14 @@ def test_id_lookups_use_few_statement_texts(count: int, sizes: list[int]) -> Non
     chunks = list(_sql._id_chunks(ids))
     assert [len(chunk) for chunk in chunks] == sizes
     assert [i for chunk in chunks for i in dict.fromkeys(chunk)] == ids
+
+
+def test_the_sync_command_keeps_glibcs_mmap_threshold_fixed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from zonos_async._sync import _memory
+
+    if sys.platform.startswith("linux"):  # glibc on every machine this suite runs on in CI
+        assert _memory.fix_mmap_threshold() is True
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")  # the user's own choice wins
+    assert _memory.fix_mmap_threshold() is False

@@ -78,6 +78,8 @@ def _id_chunks(ids: Sequence[str]) -> Iterator[list[str]]:
         chunk = list(ids[start : start + _CHUNK])
         size = 1 << (len(chunk) - 1).bit_length()
         yield chunk + chunk[-1:] * (size - len(chunk))
+
+
 _PG_MIGRATION_LOCK: Final = 0x5A6F6E6F  # "Zono": serialises first runs creating the schema
 _WRITES: Final = "zonos_writes"
 _FINAL: Final = tuple(sorted(str(status) for status in FINAL_STATUSES))
