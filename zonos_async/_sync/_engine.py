@@ -684,7 +684,8 @@ async def sync(
             ``statuses`` (otherwise refused as a likely typo).
         trailing_days: Days re-listed before the newest placement day held.
         horizon_days: Orders not final are followed this many days after placement.
-        window_days: Days per ``orderNumbers`` call.
+        window_days: Days per ``orderNumbers`` call at most: fewer where that many
+            would answer more than about 2,000 orders (a first run starts with one).
         concurrency: ``orderDetail`` calls at once.
         window_concurrency: ``orderNumbers`` calls at once, at most. A listing starts
             only while few listed orders wait for the ``orderDetail`` calls, so windows
