@@ -277,7 +277,8 @@ def render_sync(results: SyncResults) -> list[str]:
     out = ["### The sync (`zonos_async.sync` into `SqlStore`)", ""]
     out += [
         "Each row: a fresh process (`benchmarks/_sync_driver.py`) runs what `zonos-async sync` "
-        "does (a default `Session`, `SqlStore.open(db)`, one `sync` run from the first seeded "
+        "does (glibc's mmap threshold fixed, a default `Session`, `SqlStore.open(db)`, one "
+        "`sync` run from the first seeded "
         "day) against the fake over HTTP, into a new SQLite file or a new database of a "
         "throwaway PostgreSQL 15 cluster on the same machine, and checks the store then holds "
         f"every seeded order. The fake places {plan.orders_per_day:,.0f} orders a day. Memory: "
