@@ -135,7 +135,7 @@ def _make_engine(url: URL) -> AsyncEngine | Engine:
     options: dict[str, Any] = {"pool_pre_ping": True}
     if url.get_backend_name() == "sqlite":
         options["connect_args"] = {"timeout": 30}
-        # One connection per process: SQLite writes one transaction at a time anyway, and each
+        # One connection per store: SQLite writes one transaction at a time anyway, and each
         # connection costs a thread (aiosqlite) with its own page cache and malloc arena; with
         # the default pool a long sync's memory grew with the file. A caller waits for it at
         # most as long as SQLite's own busy timeout, and then some. (A database in memory
