@@ -65,6 +65,12 @@ __all__ = ["DEFAULT_DB", "SqlStore", "StoreSummary", "database_url"]
 DEFAULT_DB: Final = "zonos-orders.db"
 MIGRATIONS: Final = Path(__file__).with_name("migrations")
 _CHUNK: Final = 512  # ids per IN (...) query: well under every backend's parameter limit
+_PG_MIGRATION_LOCK: Final = 0x5A6F6E6F  # "Zono": serialises first runs creating the schema
+_WRITES: Final = "zonos_writes"
+_FINAL: Final = tuple(sorted(str(status) for status in FINAL_STATUSES))
+_CLOSE_SECONDS: Final = 10.0  # closing the engine's connections, at most
+
+T = TypeVar("T")
 
 
 def _id_chunks(ids: Sequence[str]) -> Iterator[list[str]]:
@@ -78,14 +84,6 @@ def _id_chunks(ids: Sequence[str]) -> Iterator[list[str]]:
         chunk = list(ids[start : start + _CHUNK])
         size = 1 << (len(chunk) - 1).bit_length()
         yield chunk + chunk[-1:] * (size - len(chunk))
-
-
-_PG_MIGRATION_LOCK: Final = 0x5A6F6E6F  # "Zono": serialises first runs creating the schema
-_WRITES: Final = "zonos_writes"
-_FINAL: Final = tuple(sorted(str(status) for status in FINAL_STATUSES))
-_CLOSE_SECONDS: Final = 10.0  # closing the engine's connections, at most
-
-T = TypeVar("T")
 
 
 def database_url(db: str | os.PathLike[str]) -> URL:
