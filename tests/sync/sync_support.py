@@ -68,15 +68,14 @@ class Recorder:
         missing_merchant_order_id: bool = False,
         statuses: bool = False,
     ) -> OrderNumbersPage:
-        self.listing_calls.append(
-            {
-                "since_date": since_date,
-                "through_date": through_date,
-                "since_order_id": since_order_id,
-                "missing_merchant_order_id": missing_merchant_order_id,
-                "statuses": statuses,
-            }
-        )
+        call: dict[str, object] = {
+            "since_date": since_date,
+            "through_date": through_date,
+            "since_order_id": since_order_id,
+            "missing_merchant_order_id": missing_merchant_order_id,
+            "statuses": statuses,
+        }
+        self.listing_calls.append(call)
         if self.listing_error is not None:
             raise self.listing_error
         page = await self.session.order_numbers(
@@ -86,6 +85,7 @@ class Recorder:
             missing_merchant_order_id=missing_merchant_order_id,
             statuses=statuses,
         )
+        call["answered"] = len(page.orders)
         return self.listing(page) if self.listing is not None else page
 
     async def order_detail(

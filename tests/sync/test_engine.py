@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -414,23 +414,55 @@ def test_call_sizer(
     assert days == expected
 
 
+@pytest.mark.parametrize(
+    ("events", "room"),
+    [
+        ([], True),
+        # Nothing known of the windows: one listing at a time.
+        (["start"], False),
+        # Empty windows are cheap: after one, several start at once.
+        (["start", ("listed", 0, 0), "start", "start"], True),
+        # A window of 1,000: the next starts once no more than low water (512) wait.
+        (["start", ("listed", 1_000, 1_000)], False),
+        (["start", ("listed", 1_000, 1_000), ("sent", 488)], True),
+        (["start", ("listed", 1_000, 1_000), ("sent", 488), "start"], False),
+        # Sparse windows (a follow-up's open days): several at once.
+        (["start", ("listed", 5, 5), "start", "start", "start"], True),
+    ],
+)
+async def test_backlog(events: list[Any], room: bool) -> None:
+    backlog = _engine._Backlog(512)
+    for event in events:
+        if event == "start":
+            backlog.running += 1
+        elif event[0] == "listed":
+            backlog.listed(event[1], event[2])
+        else:
+            for _ in range(event[1]):
+                backlog.sent()
+    assert backlog._has_room() is room
+
+
 async def test_a_busy_store_is_listed_in_calls_of_about_orders_per_call(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # 20 orders a day (a busy week would be 140), about 40 a call: two days a call, every
     # day listed once, every order stored once.
     monkeypatch.setattr(_engine, "_ORDERS_PER_CALL", 40)
-    fake = FakeZonos.seeded(orders=400, seed=5, now=NOW, days=20)
-    db, sizes = tmp_path / "orders.db", []
+    fake = FakeZonos.seeded(orders=0, now=NOW)
+    first = datetime.combine(NOW.date() - timedelta(days=20), time(), timezone.utc)
+    for n in range(400):
+        fake.add_order(placed_at=first + n * timedelta(days=1) / 20)
+    db = tmp_path / "orders.db"
     async with store_at(db) as store, session_for(fake) as session:
-        recorder = Recorder(session, listing=lambda page: sizes.append(len(page)) or page)
+        recorder = Recorder(session)
         result = await sync(recorder, store, since=(NOW - timedelta(days=21)).date(),
                             clock=fake.clock.now)  # fmt: skip
     assert result.new == 400
     assert stored_statuses(db) == zonos_statuses(fake)
     calls = [(c["since_date"], c["through_date"]) for c in recorder.listing_calls]
     assert result.windows == len(calls) > 20 / 7 + 1
-    assert max(sizes) <= 2 * 40
+    assert all(call["answered"] <= 2 * 40 for call in recorder.listing_calls)  # type: ignore[operator]
     one = timedelta(days=1)
     for (_, end), (start, _) in itertools.pairwise(calls):  # contiguous, no day twice
         assert isinstance(end, date) and start == end + one
