@@ -539,23 +539,20 @@ class _Run:
         async def start(tg: TaskGroup) -> None:
             async with slots_tx:
                 for window in windows:
-                    first = window.start
+                    first, end = window.start, window.end or today
                     while True:
                         slot = _Slot(window, anyio.Event())
                         await limiter.acquire_on_behalf_of(slot)
                         await backlog.room()
                         last = first + timedelta(days=sizer.days - 1)
-                        if window.end is None and last >= today:
-                            slot.window = _Window(first, None)
-                        elif window.end is not None and last >= window.end:
-                            slot.window = _Window(first, window.end)
-                        else:  # the window is cut: one call more than planned, at least
-                            slot.window = _Window(first, last)
+                        cut = last < end
+                        slot.window = _Window(first, last if cut else window.end)
+                        if cut:  # one call more than planned, at least
                             counters.windows += 1
                         backlog.running += 1
                         slots_tx.send_nowait(slot)
                         tg.start_soon(list_one, slot)
-                        if slot.window.end in (None, window.end):
+                        if not cut:
                             break
                         first = last + timedelta(days=1)
 
